@@ -1,0 +1,188 @@
+/**
+ * Errors thrown or returned by regcred. Every class carries a stable `code`
+ * that programs can branch on; messages say what was attempted, on what, why
+ * it failed and what to do next. No message ever holds a secret.
+ *
+ * @module
+ */
+
+/** Stable error codes, one per condition a caller may want to handle. */
+export type ErrorCode =
+  | 'ERR_CONFIG_PARSE'
+  | 'ERR_CONFIG_READ'
+  | 'ERR_INVALID_REFERENCE'
+  | 'ERR_INVALID_ADDRESS'
+  | 'ERR_HELPER_NOT_FOUND'
+  | 'ERR_HELPER_FAILED'
+  | 'ERR_HELPER_OUTPUT'
+  | 'ERR_HELPER_TIMEOUT'
+  | 'ERR_USAGE';
+
+/** Base class of every error regcred produces. */
+export class RegcredError extends Error {
+  /** A stable code; see {@link ErrorCode}. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RegcredError';
+    this.code = code;
+  }
+}
+
+/** Where in a file a parse error was found. */
+export interface FilePosition {
+  /** Byte offset into the file, from 0. */
+  offset: number;
+  /** Line number, from 1. */
+  line: number;
+  /** Column number, from 1, counted in characters. */
+  column: number;
+}
+
+/** A config file exists but its content cannot be used. */
+export class ConfigParseError extends RegcredError {
+  /** The file that could not be parsed. */
+  readonly path: string;
+  /** Where the problem is, when it is tied to a position. */
+  readonly position: FilePosition | undefined;
+
+  constructor(
+    path: string,
+    detail: string,
+    position?: FilePosition,
+    options?: ErrorOptions,
+  ) {
+    const where = position
+      ? ` at line ${position.line}, column ${position.column}`
+      : '';
+    super(
+      'ERR_CONFIG_PARSE',
+      `Cannot parse config file '${path}'${where}: ${detail}. ` +
+        'Fix or move the file; regcred will not read or overwrite it until then',
+      options,
+    );
+    this.name = 'ConfigParseError';
+    this.path = path;
+    this.position = position;
+  }
+}
+
+/** A config file exists but cannot be read (permissions, a directory). */
+export class ConfigReadError extends RegcredError {
+  /** The file that could not be read. */
+  readonly path: string;
+
+  constructor(path: string, detail: string, options?: ErrorOptions) {
+    super(
+      'ERR_CONFIG_READ',
+      `Cannot read config file '${path}': ${detail}`,
+      options,
+    );
+    this.name = 'ConfigReadError';
+    this.path = path;
+  }
+}
+
+/** An image reference that Docker would reject. */
+export class InvalidReferenceError extends RegcredError {
+  /** The reference as given. */
+  readonly reference: string;
+
+  constructor(reference: string, reason: string) {
+    super(
+      'ERR_INVALID_REFERENCE',
+      `Invalid image reference '${reference}': ${reason}`,
+    );
+    this.name = 'InvalidReferenceError';
+    this.reference = reference;
+  }
+}
+
+/** A registry address that cannot be used as one. */
+export class InvalidAddressError extends RegcredError {
+  /** The address as given. */
+  readonly address: string;
+
+  constructor(address: string, reason: string) {
+    super(
+      'ERR_INVALID_ADDRESS',
+      `Invalid registry address '${address}': ${reason}`,
+    );
+    this.name = 'InvalidAddressError';
+    this.address = address;
+  }
+}
+
+/** The credential-helper actions of the docker-credential-* protocol. */
+export type HelperAction = 'get' | 'store' | 'erase' | 'list';
+
+/** Why a helper call failed. */
+export type HelperFailureReason =
+  /** `docker-credential-NAME` is not on PATH or cannot be executed. */
+  | 'not-found'
+  /** The helper exited non-zero (not with the not-found answer). */
+  | 'exit'
+  /** The helper exited 0 but its output breaks the protocol. */
+  | 'bad-output'
+  /** The helper printed more than regcred accepts. */
+  | 'too-large'
+  /** The helper did not answer within the timeout. */
+  | 'timeout';
+
+const REASON_CODES: Record<HelperFailureReason, ErrorCode> = {
+  'not-found': 'ERR_HELPER_NOT_FOUND',
+  exit: 'ERR_HELPER_FAILED',
+  'bad-output': 'ERR_HELPER_OUTPUT',
+  'too-large': 'ERR_HELPER_OUTPUT',
+  timeout: 'ERR_HELPER_TIMEOUT',
+};
+
+/** Details of a failed helper call; see {@link HelperError}. */
+export interface HelperFailure {
+  /** The helper's name, without the `docker-credential-` prefix. */
+  helper: string;
+  /** The action that was attempted. */
+  action: HelperAction;
+  /** The server address sent to the helper (empty for `list`). */
+  serverAddress: string;
+  /** Why it failed. */
+  reason: HelperFailureReason;
+  /** What happened, in words, never holding a secret. */
+  detail: string;
+}
+
+/** A credential helper could not be run or broke the protocol. */
+export class HelperError extends RegcredError implements HelperFailure {
+  readonly helper: string;
+  readonly action: HelperAction;
+  readonly serverAddress: string;
+  readonly reason: HelperFailureReason;
+  readonly detail: string;
+
+  constructor(failure: HelperFailure, options?: ErrorOptions) {
+    const target = failure.serverAddress
+      ? ` for '${failure.serverAddress}'`
+      : '';
+    super(
+      REASON_CODES[failure.reason],
+      `Credential helper 'docker-credential-${failure.helper}' failed to ` +
+        `${failure.action}${target}: ${failure.detail}`,
+      options,
+    );
+    this.name = 'HelperError';
+    this.helper = failure.helper;
+    this.action = failure.action;
+    this.serverAddress = failure.serverAddress;
+    this.reason = failure.reason;
+    this.detail = failure.detail;
+  }
+}
+
+/** The command line was not understood. */
+export class UsageError extends RegcredError {
+  constructor(message: string) {
+    super('ERR_USAGE', message);
+    this.name = 'UsageError';
+  }
+}
