@@ -1,0 +1,287 @@
+/**
+ * The config.json model, read exactly as Docker 28 reads the file: the same
+ * fields, the same case-insensitive names, the same merging of duplicates,
+ * the same tolerance of an empty file, `null` and trailing data, and the
+ * same JSON and type errors.
+ *
+ * NOTE: Docker only warns about a file it cannot parse, or cannot read,
+ * and carries on with whatever it decoded (or an empty config); its next
+ * login or logout then rewrites the file from that, destroying the rest
+ * (docker/cli#5075). regcred throws instead, giving the position of a
+ * parse problem: a later write through regcred must never be able to
+ * lose what Docker could not read.
+ *
+ * References: docker/cli v28.2.2 `cli/config/config.go` (`load`) and
+ * `cli/config/configfile/file.go` (`ConfigFile`, `LoadFromReader`).
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { ConfigParseError, ConfigReadError } from '../errors.js';
+import {
+  decodeGoValue,
+  decodeUtf8LikeGo,
+  findGoField,
+  readJsonValue,
+  toPlainValue,
+  type GoType,
+  type GoValue,
+} from './json-reader.js';
+
+/** An `auths` entry as written in the file, under Docker's field names. */
+export interface RawAuthEntry {
+  username?: string;
+  password?: string;
+  /** base64 of `username:password`; see `decodeAuthField`. */
+  auth?: string;
+  email?: string;
+  /** Ignored by Docker on read: it uses the entry's key instead. */
+  serveraddress?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+/** What regcred needs from config.json, plus the whole document. */
+export interface ConfigFile {
+  /** The file this model was read from (or would be written to). */
+  path: string;
+  /** False when the file does not exist. */
+  exists: boolean;
+  /** `auths` entries in file order (first appearance of each key). */
+  auths: Map<string, RawAuthEntry>;
+  /** The default credential helper; '' when unset. */
+  credsStore: string;
+  /** Per-registry credential helpers; a value may be ''. */
+  credHelpers: Map<string, string>;
+  /** The current Docker context; '' when unset. */
+  currentContext: string;
+  /**
+   * The whole document as plain JavaScript values, unknown fields kept,
+   * duplicates resolved as `JSON.parse` does (the last wins, whatever its
+   * case: use {@link canonicalConfigField} to see which field a key sets).
+   * Always an object; empty for a missing, empty or `null` file.
+   */
+  raw: unknown;
+  /** Parse problems are thrown, never carried in the model. */
+  hasParseWarning?: never;
+}
+
+const STRING: GoType = { kind: 'string' };
+const STRING_MAP: GoType = { kind: 'map', elem: STRING };
+const STRING_SLICE: GoType = { kind: 'slice', elem: STRING };
+
+/** Docker's `types.AuthConfig`, an `auths` entry. */
+const AUTH_CONFIG: GoType = {
+  kind: 'struct',
+  fields: {
+    username: STRING,
+    password: STRING,
+    auth: STRING,
+    email: STRING,
+    serveraddress: STRING,
+    identitytoken: STRING,
+    registrytoken: STRING,
+  },
+};
+
+/** Docker's `configfile.ProxyConfig`, a `proxies` value. */
+const PROXY_CONFIG: GoType = {
+  kind: 'struct',
+  fields: {
+    httpProxy: STRING,
+    httpsProxy: STRING,
+    noProxy: STRING,
+    ftpProxy: STRING,
+    allProxy: STRING,
+  },
+};
+
+/** Docker 28's `configfile.ConfigFile`, every field it types. */
+const CONFIG_FILE_FIELDS: Readonly<Record<string, GoType>> = {
+  auths: { kind: 'map', elem: AUTH_CONFIG },
+  HttpHeaders: STRING_MAP,
+  psFormat: STRING,
+  imagesFormat: STRING,
+  networksFormat: STRING,
+  pluginsFormat: STRING,
+  volumesFormat: STRING,
+  statsFormat: STRING,
+  detachKeys: STRING,
+  credsStore: STRING,
+  credHelpers: STRING_MAP,
+  serviceInspectFormat: STRING,
+  servicesFormat: STRING,
+  tasksFormat: STRING,
+  secretFormat: STRING,
+  configFormat: STRING,
+  nodesFormat: STRING,
+  pruneFilters: STRING_SLICE,
+  proxies: { kind: 'map', elem: PROXY_CONFIG },
+  currentContext: STRING,
+  cliPluginsExtraDirs: STRING_SLICE,
+  plugins: { kind: 'map', elem: STRING_MAP },
+  aliases: STRING_MAP,
+  features: STRING_MAP,
+  // deprecated, and gone in Docker 29; still typed (a string) in 28
+  experimental: STRING,
+};
+
+const CONFIG_FILE: GoType = { kind: 'struct', fields: CONFIG_FILE_FIELDS };
+
+/**
+ * Names the Docker config field a top-level key sets, matched as Docker
+ * matches it (`"Auths"` sets `auths`), or undefined for a key Docker
+ * ignores. A writer uses it to tell known keys in `raw` from unknown ones.
+ */
+export function canonicalConfigField(key: string): string | undefined {
+  return findGoField(key, Object.keys(CONFIG_FILE_FIELDS));
+}
+
+/**
+ * Returns the model of a config file that does not exist.
+ *
+ * @param path The file the model stands for.
+ */
+export function emptyConfig(path: string): ConfigFile {
+  return {
+    path,
+    exists: false,
+    auths: new Map(),
+    credsStore: '',
+    credHelpers: new Map(),
+    currentContext: '',
+    raw: {},
+  };
+}
+
+/**
+ * Parses the text of a config file into the model, as Docker does.
+ * Empty or whitespace-only text, and `null`, give an empty model.
+ *
+ * @param text The file's content, decoded from UTF-8.
+ * @param path The file's path, for the model and for errors.
+ * @throws {ConfigParseError} When the text is not JSON, or a field has a
+ *   type Docker's struct rejects; the error gives the line and column.
+ * @example
+ * ```ts
+ * const config = parseConfig('{"Auths":{"e.example":{"auth":"dTpw"}}}', p);
+ * config.auths.get('e.example'); // { auth: 'dTpw' }
+ * ```
+ */
+export function parseConfig(text: string, path: string): ConfigFile {
+  const read = readJsonValue(text);
+  if (!read.ok) throw new ConfigParseError(path, read.reason, read.position);
+  const document = read.value;
+  if (document === undefined) return { ...emptyConfig(path), exists: true };
+
+  const decoded = decodeGoValue(document, CONFIG_FILE);
+  if (!decoded.ok) {
+    const { reason, position } = decoded.problem;
+    throw new ConfigParseError(path, reason, position);
+  }
+
+  // a top-level null decodes to an empty struct; raw stays an object
+  const raw = document.kind === 'object' ? toPlainValue(document) : {};
+  return { ...toModel(decoded.value, path), raw };
+}
+
+/**
+ * Reads and parses a config file. A missing file (or a dangling symlink)
+ * gives the empty model with `exists: false`, as Docker treats it.
+ *
+ * The bytes are decoded as Go decodes them (each invalid UTF-8 byte becomes
+ * U+FFFD); in a file with invalid UTF-8, error offsets after the first bad
+ * byte count each replaced byte as the three bytes of U+FFFD.
+ *
+ * @param path The config.json to read.
+ * @throws {ConfigReadError} When the file exists but cannot be read: no
+ *   permission, a directory in its place, and the like.
+ * @throws {ConfigParseError} See {@link parseConfig}.
+ */
+export async function readConfigFile(path: string): Promise<ConfigFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    return missingOrThrow(path, error);
+  }
+  return parseConfig(decodeUtf8LikeGo(bytes), path);
+}
+
+/** The synchronous twin of {@link readConfigFile}. */
+export function readConfigFileSync(path: string): ConfigFile {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    return missingOrThrow(path, error);
+  }
+  return parseConfig(decodeUtf8LikeGo(bytes), path);
+}
+
+function missingOrThrow(path: string, error: unknown): ConfigFile {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  // only "does not exist" is silent in Docker (os.IsNotExist); ENOTDIR
+  // and everything else make it warn and start from an empty config
+  if (code === 'ENOENT') return emptyConfig(path);
+  throw new ConfigReadError(path, describeReadFailure(code, error), {
+    cause: error,
+  });
+}
+
+function describeReadFailure(code: string | undefined, error: unknown): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return (
+        'permission denied. Make it readable by this user ' +
+        '(chmod u+r, or chown it to this user), or point DOCKER_CONFIG ' +
+        'at another directory'
+      );
+    case 'EISDIR':
+      return (
+        'it is a directory, not a file. Move the directory away; ' +
+        'Docker and regcred expect a file here'
+      );
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Builds the model from the decoded `ConfigFile` struct. */
+function toModel(struct: GoValue, path: string): Omit<ConfigFile, 'raw'> {
+  const fields = struct instanceof Map ? struct : new Map<string, GoValue>();
+  const auths = new Map<string, RawAuthEntry>();
+  for (const [key, entry] of asMap(fields.get('auths'))) {
+    auths.set(key, toRawAuthEntry(entry));
+  }
+  const credHelpers = new Map<string, string>();
+  for (const [key, helper] of asMap(fields.get('credHelpers'))) {
+    credHelpers.set(key, asString(helper));
+  }
+  return {
+    path,
+    exists: true,
+    auths,
+    credsStore: asString(fields.get('credsStore')),
+    credHelpers,
+    currentContext: asString(fields.get('currentContext')),
+  };
+}
+
+function toRawAuthEntry(entry: GoValue): RawAuthEntry {
+  const raw: RawAuthEntry = {};
+  for (const [field, value] of asMap(entry)) {
+    if (typeof value === 'string') raw[field as keyof RawAuthEntry] = value;
+  }
+  return raw;
+}
+
+function asMap(value: GoValue): Map<string, GoValue> {
+  return value instanceof Map ? value : new Map();
+}
+
+function asString(value: GoValue): string {
+  return typeof value === 'string' ? value : '';
+}
