@@ -1,0 +1,55 @@
+/**
+ * `regcred get REF` and `regcred get --registry ADDRESS`: the credentials
+ * Docker would send, printed as the JSON of its X-Registry-Auth header.
+ *
+ * @module
+ */
+import { toDockerJson } from '../../auth-config.js';
+import { UsageError } from '../../errors.js';
+import { CredentialResolver } from '../../resolver.js';
+import type { CommandContext } from '../main.js';
+import { EXIT } from '../main.js';
+
+/** Runs `get`; returns the exit status. */
+export async function runGet(context: CommandContext): Promise<number> {
+  const { line, out, env, helperTimeoutMs } = context;
+  const registry = line.options.registry as string | undefined;
+  const [reference, ...extra] = line.positionals;
+  if (registry !== undefined && reference !== undefined) {
+    throw new UsageError(
+      'Give either an image reference or --registry ADDRESS, not both',
+    );
+  }
+  if (registry === undefined && reference === undefined) {
+    throw new UsageError(
+      "'get' needs an image reference, e.g. 'regcred get alpine', or --registry ADDRESS",
+    );
+  }
+  if (extra.length > 0) {
+    throw new UsageError(
+      `'get' takes one image reference; unexpected '${extra[0]}'`,
+    );
+  }
+
+  const resolver = new CredentialResolver({
+    env,
+    helperTimeoutMs,
+    cacheTtlMs: Infinity,
+    helperStderr: 'inherit',
+    ...(line.global.config === undefined
+      ? {}
+      : { configDir: line.global.config }),
+  });
+  const resolution =
+    registry === undefined
+      ? await resolver.resolveImage(reference ?? '')
+      : await resolver.resolveRegistry(registry);
+
+  if (line.options.strict && resolution.warnings.length > 0) {
+    for (const warning of resolution.warnings) out.error(warning.message);
+    return EXIT.failure;
+  }
+  for (const warning of resolution.warnings) out.warn(warning.message);
+  out.result(`${toDockerJson(resolution.authConfig)}\n`);
+  return EXIT.ok;
+}

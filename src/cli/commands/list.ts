@@ -1,0 +1,62 @@
+/**
+ * `regcred list`: each registry with stored credentials, its user name and
+ * the store holding it. Never prints a secret.
+ *
+ * @module
+ */
+import { CredentialResolver } from '../../resolver.js';
+import type { CommandContext } from '../main.js';
+import { EXIT } from '../main.js';
+
+/** Runs `list`; returns the exit status. */
+export async function runList(context: CommandContext): Promise<number> {
+  const { line, out, env, helperTimeoutMs } = context;
+  const resolver = new CredentialResolver({
+    env,
+    helperTimeoutMs,
+    cacheTtlMs: Infinity,
+    helperStderr: 'inherit',
+    ...(line.global.config === undefined
+      ? {}
+      : { configDir: line.global.config }),
+  });
+  const { credentials, warnings } = await resolver.list();
+  const failed = line.options.strict === true && warnings.length > 0;
+  for (const warning of warnings) {
+    if (failed) out.error(warning.message);
+    else out.warn(warning.message);
+  }
+
+  if (line.options.json) {
+    const document = {
+      credentials,
+      warnings: warnings.map(({ code, message }) => ({ code, message })),
+    };
+    out.result(`${JSON.stringify(document, null, 2)}\n`);
+    return failed ? EXIT.failure : EXIT.ok;
+  }
+  if (failed) return EXIT.failure;
+  const rows = credentials.map((c) => [
+    c.serverAddress,
+    c.username || (c.identityToken ? '(identity token)' : ''),
+    c.store,
+  ]);
+  out.result(formatTable(['REGISTRY', 'USERNAME', 'STORE'], rows));
+  return EXIT.ok;
+}
+
+function formatTable(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) =>
+    Math.max(...all.map((row) => (row[i] ?? '').length)),
+  );
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+    .concat('\n');
+}

@@ -1,0 +1,91 @@
+/**
+ * The regcred command line: reads arguments, runs one command, sets the
+ * exit code. Commands are loaded on demand to keep start-up short.
+ *
+ * @module
+ */
+import { setDebugSink } from '../debug.js';
+import { RegcredError, UsageError } from '../errors.js';
+import { parseTimeoutSeconds } from '../timeout.js';
+import { parseCommandLine, type CommandLine } from './args.js';
+import { createOutput, type Output } from './output.js';
+import { USAGE, VERSION } from './usage.js';
+
+/** What every command receives. */
+export interface CommandContext {
+  line: CommandLine;
+  out: Output;
+  env: NodeJS.ProcessEnv;
+  /** The helper timeout in milliseconds. */
+  helperTimeoutMs: number;
+}
+
+/** Exit statuses of the CLI. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Runs the CLI with `argv` and returns its exit status. */
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const out = createOutput({ env });
+  try {
+    const line = parseCommandLine(argv);
+    if (line.global.debug) setDebugSink((text) => out.message(text));
+    if (line.global.version) {
+      out.result(`regcred ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    if (
+      line.global.help ||
+      line.command === undefined ||
+      line.command === 'help'
+    ) {
+      out.result(USAGE);
+      return line.command === undefined && !line.global.help
+        ? EXIT.usage
+        : EXIT.ok;
+    }
+    const helperTimeoutMs = readTimeout(line, env);
+    return await runCommand({ line, out, env, helperTimeoutMs });
+  } catch (error) {
+    return reportError(error, out);
+  }
+}
+
+async function runCommand(context: CommandContext): Promise<number> {
+  switch (context.line.command) {
+    case 'get':
+      return (await import('./commands/get.js')).runGet(context);
+    case 'list':
+      return (await import('./commands/list.js')).runList(context);
+    case 'explain':
+      return (await import('./commands/explain.js')).runExplain(context);
+    default:
+      throw new UsageError(`Unknown command '${context.line.command}'`);
+  }
+}
+
+function readTimeout(line: CommandLine, env: NodeJS.ProcessEnv): number {
+  try {
+    return line.global.helperTimeout === undefined
+      ? parseTimeoutSeconds(env.REGCRED_HELPER_TIMEOUT)
+      : parseTimeoutSeconds(line.global.helperTimeout, '--helper-timeout');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Prints an error for people and returns the exit status it deserves. */
+export function reportError(error: unknown, out: Output): number {
+  if (error instanceof UsageError) {
+    out.error(error.message);
+    return EXIT.usage;
+  }
+  if (error instanceof RegcredError) {
+    out.error(error.message);
+    return EXIT.failure;
+  }
+  out.error(`Unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
+  return EXIT.failure;
+}

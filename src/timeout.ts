@@ -1,0 +1,30 @@
+/**
+ * The helper timeout setting, in seconds on the command line and in
+ * `REGCRED_HELPER_TIMEOUT`, in milliseconds inside.
+ *
+ * @module
+ */
+
+/** How long a helper may take by default, in milliseconds. */
+export const DEFAULT_HELPER_TIMEOUT_MS = 30_000;
+
+/**
+ * Reads a timeout given in seconds; undefined or empty means the default.
+ *
+ * @throws {RangeError} when the value is not a positive number of seconds.
+ */
+export function parseTimeoutSeconds(
+  value: string | undefined,
+  name = 'REGCRED_HELPER_TIMEOUT',
+): number {
+  if (value === undefined || value.trim() === '') {
+    return DEFAULT_HELPER_TIMEOUT_MS;
+  }
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new RangeError(
+      `${name} must be a positive number of seconds, found '${value}'`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}

@@ -1,0 +1,101 @@
+/**
+ * Runs the built CLI (bin/regcred) in a scrubbed environment, for tests.
+ */
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The CLI's entry point. */
+export const BIN = resolve('bin/regcred');
+
+/** Tools the scripted helpers may use; linked into a PATH directory that
+ * holds nothing else, so the machine's `pass` cannot trigger Docker's
+ * default-store detection by accident. */
+const HELPER_TOOLS = ['cat', 'sleep', 'head', 'tr', 'base64', 'env', 'sh'];
+
+/** What one run of the CLI did. */
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `regcred ...args` with exactly `env` (nothing inherited). */
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  input = '',
+): Promise<CliRun> {
+  const started = performance.now();
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.on('error', fail);
+    child.on('close', (status) =>
+      done({ status, stdout, stderr, ms: performance.now() - started }),
+    );
+    child.stdin.end(input);
+  });
+}
+
+/** A temporary home with a config directory and a directory for helpers. */
+export interface Sandbox {
+  dir: string;
+  configDir: string;
+  binDir: string;
+  /** A scrubbed environment: HOME, DOCKER_CONFIG, and a PATH of binDir
+   * plus a few basic tools. */
+  env: NodeJS.ProcessEnv;
+  /** Writes config.json: an object as JSON, a string as it is. */
+  writeConfig(config: unknown): void;
+  /** Writes an executable `docker-credential-NAME` shell script. */
+  writeHelper(name: string, script: string): void;
+  cleanup(): void;
+}
+
+/** Makes a sandbox; call cleanup() when done. */
+export function makeSandbox(): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'regcred-test-'));
+  const configDir = join(dir, 'docker');
+  const binDir = join(dir, 'bin');
+  const toolsDir = join(dir, 'tools');
+  for (const sub of [configDir, binDir, toolsDir]) mkdirSync(sub);
+  for (const tool of HELPER_TOOLS) {
+    symlinkSync(`/usr/bin/${tool}`, join(toolsDir, tool));
+  }
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${binDir}:${toolsDir}`,
+    HOME: dir,
+    DOCKER_CONFIG: configDir,
+  };
+  return {
+    dir,
+    configDir,
+    binDir,
+    env,
+    writeConfig(config) {
+      const text = typeof config === 'string' ? config : JSON.stringify(config);
+      writeFileSync(join(configDir, 'config.json'), text);
+    },
+    writeHelper(name, script) {
+      const path = join(binDir, `docker-credential-${name}`);
+      writeFileSync(path, `#!/bin/sh\n${script}\n`);
+      chmodSync(path, 0o755);
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
