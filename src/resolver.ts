@@ -8,6 +8,7 @@ import type { AuthConfig } from './auth-config.js';
 import { readConfigFile, type ConfigFile } from './config/config-file.js';
 import { parseDockerAuthConfig } from './config/docker-auth-config.js';
 import { locateConfig, type ConfigLocation } from './config/locate.js';
+import { debug } from './debug.js';
 import { HelperError } from './errors.js';
 import { parseImageReference } from './reference/image-reference.js';
 import { credentialKeyForDomain } from './reference/image-reference.js';
@@ -180,6 +181,12 @@ export class CredentialResolver {
     };
     const warnings: ResolveWarning[] = [];
     const envAuths = readEnvAuths(this.#env, warnings);
+    debug(
+      `config ${location.file} (${location.source}, ` +
+        `${config.exists ? 'exists' : 'missing'}); credsStore ` +
+        `'${settings.credsStore}'${detection ? ` (detection: ${detection.reason})` : ''}; ` +
+        `${config.credHelpers.size} credHelpers, ${config.auths.size} auths`,
+    );
     return { location, config, settings, detection, envAuths, warnings };
   }
 
@@ -199,6 +206,7 @@ export class CredentialResolver {
   async resolveKey(key: string, context?: ConfigContext): Promise<Resolution> {
     const ctx = context ?? (await this.loadContext());
     const store = chooseStore(key, ctx.settings);
+    debug(`key '${key}': ${describeChoice(store)}`);
     const fileLookup = fileStoreGet(ctx.config, key);
     const warnings = [...ctx.warnings, ...fileWarnings(key, fileLookup)];
     const base = { key, store, fileLookup, warnings };
@@ -361,9 +369,19 @@ export class CredentialResolver {
     helper: string,
     key: string,
   ): Promise<HelperCredentials | undefined> {
-    return this.#cache.get(`get\0${helper}\0${key}`, () =>
-      helperGet(helper, key, this.#helperOptions),
-    );
+    return this.#cache.get(`get\0${helper}\0${key}`, async () => {
+      const started = performance.now();
+      const elapsed = () => `${Math.round(performance.now() - started)} ms`;
+      try {
+        const answer = await helperGet(helper, key, this.#helperOptions);
+        const outcome = answer === undefined ? 'not found' : 'found';
+        debug(`helper ${helper} get '${key}': ${outcome} in ${elapsed()}`);
+        return answer;
+      } catch (error) {
+        debug(`helper ${helper} get '${key}': failed in ${elapsed()}`);
+        throw error;
+      }
+    });
   }
 
   #helperList(helper: string): Promise<Map<string, string>> {
@@ -456,6 +474,12 @@ function helperWarning(
     code: 'helper-failed',
     message: `${error.message}${chosenBy}${fallback}`,
   };
+}
+
+function describeChoice(store: StoreChoice): string {
+  return store.kind === 'file'
+    ? `file store (${store.source})`
+    : `helper '${store.helper}' (${store.source})`;
 }
 
 function describeSource(store: StoreChoice & { kind: 'helper' }): string {

@@ -217,3 +217,12 @@ test('get never shows a secret in a warning', async () => {
   const run = await get('e.example/x');
   assert.doesNotMatch(run.stderr, /s3cr3t/);
 });
+
+test('get --debug explains the lookup on stderr without secrets', async () => {
+  box.writeConfig({ credsStore: 's', auths: { 'e.example': { auth: 'dTpzM2NyM3Q=' } } });
+  box.writeHelper('s', 'cat >/dev/null; echo \'{"Username":"u","Secret":"hunter2"}\'');
+  const run = await get('e.example/x', '--debug');
+  assert.match(run.stderr, /debug: .*helper s get 'e\.example': found/);
+  assert.doesNotMatch(run.stderr, /hunter2|s3cr3t|dTpz/);
+  assert.match(run.stdout, /hunter2/);
+});
