@@ -7,7 +7,13 @@
 // 2. Helper processes for 1,000 library lookups over 10 registries.
 //    Goal: 10 or fewer (one per registry while answers are cached).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,7 +30,9 @@ function timeOnce(args, env) {
   const started = performance.now();
   const result = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
   if (result.status !== 0) {
-    throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+    throw new Error(
+      `${args.join(' ')} exited ${result.status}: ${result.stderr}`,
+    );
   }
   return performance.now() - started;
 }
@@ -63,7 +71,10 @@ async function benchHelperProcesses(dir) {
       `printf '{"Username":"u","Secret":"s"}'\n`,
   );
   chmodSync(helper, 0o755);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'bench' }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ credsStore: 'bench' }),
+  );
   writeFileSync(log, '');
   const env = { PATH: `${dir}:/usr/bin:/bin`, HOME: dir, DOCKER_CONFIG: dir };
   const resolver = new CredentialResolver({ env });

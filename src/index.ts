@@ -120,3 +120,6 @@ export async function getAllCredentials(
 ): Promise<Record<string, AuthConfig>> {
   return (await new CredentialResolver(options).getAll()).credentials;
 }
+
+export { explain, type ExplainOptions } from './explain/explain.js';
+export type { Check, CheckStatus, ExplainReport } from './explain/report.js';

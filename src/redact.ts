@@ -9,6 +9,8 @@
 const AUTHORIZATION_REGEXP = /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
 const SECRET_FIELD_REGEXP =
   /("?(?:password|secret|auth|identitytoken|registrytoken|refresh_token|access_token|token)"?\s*[:=]\s*)"[^"]*"/gi;
+const SECRET_ASSIGNMENT_REGEXP =
+  /\b((?:password|passwd|secret|auth|identitytoken|registrytoken|refresh_token|access_token|token)\s*[=:]\s*)(?!\[redacted\])[^\s&"',;]+/gi;
 const URL_USERINFO_REGEXP = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
 
 /** The text that stands in for a removed secret. */
@@ -16,11 +18,13 @@ export const REDACTED = '[redacted]';
 
 /**
  * Masks what looks like a secret in `text`: Authorization header values,
- * JSON or form fields named like secrets, and user info in URLs.
+ * JSON fields, form fields and `name=value` words named like secrets, and
+ * user info in URLs.
  */
 export function redact(text: string): string {
   return text
     .replace(AUTHORIZATION_REGEXP, `$1 ${REDACTED}`)
     .replace(SECRET_FIELD_REGEXP, `$1"${REDACTED}"`)
+    .replace(SECRET_ASSIGNMENT_REGEXP, `$1${REDACTED}`)
     .replace(URL_USERINFO_REGEXP, `$1${REDACTED}@`);
 }

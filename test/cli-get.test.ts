@@ -219,8 +219,14 @@ test('get never shows a secret in a warning', async () => {
 });
 
 test('get --debug explains the lookup on stderr without secrets', async () => {
-  box.writeConfig({ credsStore: 's', auths: { 'e.example': { auth: 'dTpzM2NyM3Q=' } } });
-  box.writeHelper('s', 'cat >/dev/null; echo \'{"Username":"u","Secret":"hunter2"}\'');
+  box.writeConfig({
+    credsStore: 's',
+    auths: { 'e.example': { auth: 'dTpzM2NyM3Q=' } },
+  });
+  box.writeHelper(
+    's',
+    'cat >/dev/null; echo \'{"Username":"u","Secret":"hunter2"}\'',
+  );
   const run = await get('e.example/x', '--debug');
   assert.match(run.stderr, /debug: .*helper s get 'e\.example': found/);
   assert.doesNotMatch(run.stderr, /hunter2|s3cr3t|dTpz/);

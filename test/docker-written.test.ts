@@ -12,10 +12,19 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findExecutable } from '../src/internal/find-executable.js';
 import { runCli } from './support/cli.js';
-import { createPassStore, PASS_UNAVAILABLE, type PassStore } from './support/pass-fixture.js';
+import {
+  createPassStore,
+  PASS_UNAVAILABLE,
+  type PassStore,
+} from './support/pass-fixture.js';
 
-const DOCKER = findExecutable('docker', { PATH: '/usr/local/bin:/usr/bin:/bin' });
-const SKIP = DOCKER === undefined ? 'docker CLI not on PATH: skipping Docker-written configs' : false;
+const DOCKER = findExecutable('docker', {
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+});
+const SKIP =
+  DOCKER === undefined
+    ? 'docker CLI not on PATH: skipping Docker-written configs'
+    : false;
 
 let registry: Server;
 let address: string;
@@ -56,8 +65,14 @@ describe('a file-store config written by docker login', { skip: SKIP }, () => {
     const env = { PATH: '/usr/local/bin', HOME: home };
     try {
       await dockerLogin(env, configDir, 'alice', 'pw:with:colons');
-      assert.match(readFileSync(join(configDir, 'config.json'), 'utf8'), /"auth": "/);
-      const get = await runCli(['--config', configDir, 'get', `${address}/team/app:1`], env);
+      assert.match(
+        readFileSync(join(configDir, 'config.json'), 'utf8'),
+        /"auth": "/,
+      );
+      const get = await runCli(
+        ['--config', configDir, 'get', `${address}/team/app:1`],
+        env,
+      );
       assert.equal(
         get.stdout,
         `{"username":"alice","password":"pw:with:colons","serveraddress":"${address}"}\n`,
@@ -65,7 +80,12 @@ describe('a file-store config written by docker login', { skip: SKIP }, () => {
       const list = await runCli(['list', '--json', '--config', configDir], env);
       const listed = JSON.parse(list.stdout) as { credentials: unknown[] };
       assert.deepEqual(listed.credentials, [
-        { serverAddress: address, username: 'alice', identityToken: false, store: 'file' },
+        {
+          serverAddress: address,
+          username: 'alice',
+          identityToken: false,
+          store: 'file',
+        },
       ]);
       assert.doesNotMatch(list.stdout, /colons/);
     } finally {
@@ -74,26 +94,38 @@ describe('a file-store config written by docker login', { skip: SKIP }, () => {
   });
 });
 
-describe('a pass store written by docker login', { skip: SKIP || PASS_UNAVAILABLE }, () => {
-  let store: PassStore;
-  before(async () => (store = await createPassStore()));
-  after(() => store.cleanup());
+describe(
+  'a pass store written by docker login',
+  { skip: SKIP || PASS_UNAVAILABLE },
+  () => {
+    let store: PassStore;
+    before(async () => (store = await createPassStore()));
+    after(() => store.cleanup());
 
-  test("get reads through docker-credential-pass, Docker's default store", async () => {
-    const configDir = join(store.dir, 'docker');
-    await dockerLogin(store.env, configDir, 'bob', 's3cr:et');
-    // Docker detected pass by itself and recorded it
-    const written = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8'));
-    assert.equal(written.credsStore, 'pass');
-    assert.deepEqual(written.auths, { [address]: {} });
+    test("get reads through docker-credential-pass, Docker's default store", async () => {
+      const configDir = join(store.dir, 'docker');
+      await dockerLogin(store.env, configDir, 'bob', 's3cr:et');
+      // Docker detected pass by itself and recorded it
+      const written = JSON.parse(
+        readFileSync(join(configDir, 'config.json'), 'utf8'),
+      );
+      assert.equal(written.credsStore, 'pass');
+      assert.deepEqual(written.auths, { [address]: {} });
 
-    const get = await runCli(['get', `${address}/x`, '--config', configDir], store.env);
-    assert.equal(get.status, 0, get.stderr);
-    assert.equal(
-      get.stdout,
-      `{"username":"bob","password":"s3cr:et","serveraddress":"${address}"}\n`,
-    );
-    const list = await runCli(['--config', configDir, 'list'], store.env);
-    assert.match(list.stdout, new RegExp(`${address.replace(/\./g, '\\.')}\\s+bob\\s+pass`));
-  });
-});
+      const get = await runCli(
+        ['get', `${address}/x`, '--config', configDir],
+        store.env,
+      );
+      assert.equal(get.status, 0, get.stderr);
+      assert.equal(
+        get.stdout,
+        `{"username":"bob","password":"s3cr:et","serveraddress":"${address}"}\n`,
+      );
+      const list = await runCli(['--config', configDir, 'list'], store.env);
+      assert.match(
+        list.stdout,
+        new RegExp(`${address.replace(/\./g, '\\.')}\\s+bob\\s+pass`),
+      );
+    });
+  },
+);

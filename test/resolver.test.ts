@@ -22,9 +22,15 @@ function resolver(options: { cacheTtlMs?: number } = {}) {
 }
 
 /** A helper that answers `get` per server address and `list` with a map. */
-function helperByKey(answers: Record<string, unknown>, list?: Record<string, string>): string {
+function helperByKey(
+  answers: Record<string, unknown>,
+  list?: Record<string, string>,
+): string {
   const cases = Object.entries(answers)
-    .map(([key, reply]) => `  ${JSON.stringify(key)}) printf '%s' '${JSON.stringify(reply)}' ;;`)
+    .map(
+      ([key, reply]) =>
+        `  ${JSON.stringify(key)}) printf '%s' '${JSON.stringify(reply)}' ;;`,
+    )
     .join('\n');
   return [
     'input=$(cat)',
@@ -37,7 +43,10 @@ function helperByKey(answers: Record<string, unknown>, list?: Record<string, str
 }
 
 test('resolveImage() reports a failing helper as a typed value', async () => {
-  box.writeConfig({ credsStore: 'broken', auths: { 'e.example': { auth: 'dTpw' } } });
+  box.writeConfig({
+    credsStore: 'broken',
+    auths: { 'e.example': { auth: 'dTpw' } },
+  });
   box.writeHelper('broken', exiting(3, 'boom'));
   const resolution = await resolver().resolveImage('e.example/app');
   assert.equal(resolution.source, 'helper-failed');
@@ -54,10 +63,14 @@ test('resolveImage() reports a failing helper as a typed value', async () => {
 test('resolveImage() shares one helper process between concurrent lookups', async () => {
   const log = join(box.dir, 'calls.log');
   box.writeConfig({ credsStore: 's' });
-  box.writeHelper('s', recording(log, answering({ Username: 'u', Secret: 'p' })));
+  box.writeHelper(
+    's',
+    recording(log, answering({ Username: 'u', Secret: 'p' })),
+  );
   const shared = resolver();
   const lookups = [];
-  for (let i = 0; i < 200; i++) lookups.push(shared.resolveImage(`reg${i % 4}.example/a`));
+  for (let i = 0; i < 200; i++)
+    lookups.push(shared.resolveImage(`reg${i % 4}.example/a`));
   await Promise.all(lookups);
   assert.equal(readRecordedCalls(log).length, 4);
 });
@@ -65,7 +78,10 @@ test('resolveImage() shares one helper process between concurrent lookups', asyn
 test('resolveImage() asks again once the cache time has passed', async () => {
   const log = join(box.dir, 'calls.log');
   box.writeConfig({ credsStore: 's' });
-  box.writeHelper('s', recording(log, answering({ Username: 'u', Secret: 'p' })));
+  box.writeHelper(
+    's',
+    recording(log, answering({ Username: 'u', Secret: 'p' })),
+  );
   const noCache = resolver({ cacheTtlMs: 0 });
   await noCache.resolveImage('e.example/a');
   await noCache.resolveImage('e.example/a');
@@ -83,11 +99,16 @@ test('getAll() builds the view the legacy builder sends', async () => {
   box.writeHelper(
     'main',
     helperByKey(
-      { 'https://index.docker.io/v1/': { Username: 'hubuser', Secret: 'hubpw' } },
+      {
+        'https://index.docker.io/v1/': { Username: 'hubuser', Secret: 'hubpw' },
+      },
       { 'https://index.docker.io/v1/': 'hubuser' },
     ),
   );
-  box.writeHelper('gc', answering({ Username: 'oauth2accesstoken', Secret: 'tok' }));
+  box.writeHelper(
+    'gc',
+    answering({ Username: 'oauth2accesstoken', Secret: 'tok' }),
+  );
   box.writeHelper('broken', exiting(1, 'boom'));
   const { credentials, warnings } = await resolver().getAll();
   assert.deepEqual(credentials, {
@@ -122,11 +143,24 @@ test('list() names stores and users and never reads a secret it need not', async
     auths: { 'file.example': { auth: 'dTpw' }, 'empty.example': {} },
     credHelpers: { 'tok.example': 'acr' },
   });
-  box.writeHelper('acr', recording(log, answering({ Username: '<token>', Secret: 'REFRESH' })));
+  box.writeHelper(
+    'acr',
+    recording(log, answering({ Username: '<token>', Secret: 'REFRESH' })),
+  );
   const { credentials } = await resolver().list();
   assert.deepEqual(credentials, [
-    { serverAddress: 'file.example', username: 'u', identityToken: false, store: 'file' },
-    { serverAddress: 'tok.example', username: '', identityToken: true, store: 'acr' },
+    {
+      serverAddress: 'file.example',
+      username: 'u',
+      identityToken: false,
+      store: 'file',
+    },
+    {
+      serverAddress: 'tok.example',
+      username: '',
+      identityToken: true,
+      store: 'acr',
+    },
   ]);
   assert.doesNotMatch(JSON.stringify(credentials), /REFRESH|"p"/);
 });
@@ -136,12 +170,25 @@ test('list() uses the default helper list without calling get', async () => {
   box.writeConfig({ credsStore: 'main', auths: { 'a.example': {} } });
   box.writeHelper(
     'main',
-    recording(log, helperByKey({}, { 'a.example': 'alice', 'b.example': '<token>' })),
+    recording(
+      log,
+      helperByKey({}, { 'a.example': 'alice', 'b.example': '<token>' }),
+    ),
   );
   const { credentials } = await resolver().list();
   assert.deepEqual(credentials, [
-    { serverAddress: 'a.example', username: 'alice', identityToken: false, store: 'main' },
-    { serverAddress: 'b.example', username: '', identityToken: true, store: 'main' },
+    {
+      serverAddress: 'a.example',
+      username: 'alice',
+      identityToken: false,
+      store: 'main',
+    },
+    {
+      serverAddress: 'b.example',
+      username: '',
+      identityToken: true,
+      store: 'main',
+    },
   ]);
   assert.deepEqual(
     readRecordedCalls(log).map((call) => call.argv[0]),

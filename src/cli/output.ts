@@ -5,6 +5,7 @@
  * @module
  */
 import { styleText } from 'node:util';
+import { redact } from '../redact.js';
 
 /** The CLI's two streams, and whether to colour them. */
 export interface Output {
@@ -48,15 +49,16 @@ export function createOutput(options: OutputOptions = {}): Output {
     color: Parameters<typeof styleText>[0],
     text: string,
   ) => (on ? styleText(color, text) : text);
+  // Messages for people pass through redact as a last guard; results are
+  // what the user asked for and are written as they are.
+  const toStderr = (label: string, text: string): void =>
+    void stderr.write(`${label}${redact(text)}\n`);
   return {
     result: (text) => void stdout.write(text),
-    message: (text) => void stderr.write(`${text}\n`),
+    message: (text) => toStderr('', text),
     warn: (text) =>
-      void stderr.write(
-        `${paintIf(errColours, 'yellow', 'warning:')} ${text}\n`,
-      ),
-    error: (text) =>
-      void stderr.write(`${paintIf(errColours, 'red', 'error:')} ${text}\n`),
+      toStderr(`${paintIf(errColours, 'yellow', 'warning:')} `, text),
+    error: (text) => toStderr(`${paintIf(errColours, 'red', 'error:')} `, text),
     stdoutIsTerminal: stdout.isTTY === true,
     paint: (color, text) => paintIf(colours, color, text),
   };

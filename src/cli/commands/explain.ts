@@ -1,0 +1,58 @@
+/**
+ * `regcred explain [REF]`: where does my login live? A doctor's report
+ * on stdout (with a picture on a terminal), or the same content as JSON.
+ *
+ * @module
+ */
+import { RegcredError, UsageError } from '../../errors.js';
+import { explain } from '../../explain/explain.js';
+import { drawPicture } from '../../explain/picture.js';
+import { renderText } from '../../explain/render-text.js';
+import { redact } from '../../redact.js';
+import type { CommandContext } from '../main.js';
+import { EXIT } from '../main.js';
+
+/**
+ * Runs `explain`; returns 1 when a check failed, else 0. With `--json`,
+ * an error is a JSON document too: `{ "error": { code, message } }`.
+ */
+export async function runExplain(context: CommandContext): Promise<number> {
+  if (!context.line.options.json) return printReport(context);
+  try {
+    return await printReport(context);
+  } catch (error) {
+    if (!(error instanceof RegcredError)) throw error;
+    const { code, message } = error;
+    const document = { error: { code, message: redact(message) } };
+    context.out.result(`${JSON.stringify(document, null, 2)}\n`);
+    return error instanceof UsageError ? EXIT.usage : EXIT.failure;
+  }
+}
+
+/** Gathers the report and prints it, as text or JSON. */
+async function printReport(context: CommandContext): Promise<number> {
+  const { line, out, env, helperTimeoutMs } = context;
+  const [reference, ...extra] = line.positionals;
+  if (extra.length > 0) {
+    throw new UsageError(
+      `'explain' takes at most one image reference; unexpected '${extra[0]}'`,
+    );
+  }
+
+  const report = await explain({
+    system: { env },
+    helperTimeoutMs,
+    ...(reference === undefined ? {} : { reference }),
+    ...(line.global.config === undefined
+      ? {}
+      : { configDir: line.global.config }),
+  });
+
+  if (line.options.json) {
+    out.result(`${JSON.stringify(report, null, 2)}\n`);
+    return report.exitStatus;
+  }
+  const picture = out.stdoutIsTerminal ? drawPicture(report) : [];
+  out.result(renderText(report, { paint: out.paint, picture }));
+  return report.exitStatus;
+}

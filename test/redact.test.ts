@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { redact } from '../src/redact.js';
+
+test('redact() masks secrets in every shape they travel in', () => {
+  const cases: [string, string][] = [
+    ['Authorization: Bearer abc.def', 'Authorization: Bearer [redacted]'],
+    ['Basic dXNlcjpwdw==', 'Basic [redacted]'],
+    [
+      '{"Secret":"hunter2","Username":"u"}',
+      '{"Secret":"[redacted]","Username":"u"}',
+    ],
+    ['refresh_token=RT1&service=s', 'refresh_token=[redacted]&service=s'],
+    ['failed: token=abc123 rejected', 'failed: token=[redacted] rejected'],
+    ['password: hunter2', 'password: [redacted]'],
+    ['https://bob:pw@reg.example/v2/', 'https://[redacted]@reg.example/v2/'],
+  ];
+  for (const [input, expected] of cases) assert.equal(redact(input), expected);
+});
+
+test('redact() leaves ordinary text alone', () => {
+  const text = "helper 'pass' get 'e.example': found in 41 ms";
+  assert.equal(redact(text), text);
+});
