@@ -40,7 +40,8 @@ export function goQuote(value: string): string {
     }
     const short = SHORT_ESCAPES[unit];
     if (short !== undefined) out += short;
-    else if (unit < 0x20 || UNICODE_ESCAPED.has(unit)) out += unicodeEscape(unit);
+    else if (unit < 0x20 || UNICODE_ESCAPED.has(unit))
+      out += unicodeEscape(unit);
     else out += value[i];
   }
   return `${out}"`;
