@@ -15,13 +15,15 @@ const DECODES: [string, string, string, string][] = [
   // "\0u:p\0": the user name keeps its NUL, the password loses it
   ['NULs are stripped from the password only', 'AHU6cAA=', '\0u', 'p'],
   ['a user name of NULs is not empty', 'AAA6cA==', '\0\0', 'p'],
-  ['the alphabet includes + and /', 'dTpw/w==', 'u', 'p\uFFFD'],
-  // "u:" + E2 82 41: Go replaces each invalid byte, not the whole sequence
+  // Bytes that are not UTF-8 are kept, one lone surrogate (U+DC00 + byte)
+  // each, as Go keeps them; Docker writes each as \ufffd.
+  ['the alphabet includes + and /', 'dTpw/w==', 'u', 'p\uDCFF'],
+  // "u:" + E2 82 41: each invalid byte kept, not the whole sequence
   [
-    'invalid UTF-8 becomes one U+FFFD per byte',
+    'invalid UTF-8 keeps each byte',
     'dTrigkE=',
     'u',
-    '\uFFFD\uFFFDA',
+    '\uDCE2\uDC82A',
   ],
   ['UTF-8 is decoded', 'w6k6w7w=', 'é', 'ü'],
 ];
@@ -116,4 +118,10 @@ test('encodeAuthField() round-trips through decodeAuthField()', () => {
       password,
     });
   }
+});
+
+test('encodeAuthField() gives back bytes that were not UTF-8', () => {
+  const decoded = decodeAuthField('dTpw/w==');
+  assert.ok(decoded.ok);
+  assert.equal(encodeAuthField(decoded.username, decoded.password), 'dTpw/w==');
 });

@@ -7,7 +7,10 @@
  *
  * @module
  */
-import { decodeUtf8LikeGo } from './json-reader.js';
+import {
+  decodeBytesKeepingInvalid,
+  encodeBytesKeepingInvalid,
+} from '../internal/go-json.js';
 
 /** The outcome of {@link decodeAuthField}. */
 export type DecodedAuth =
@@ -77,10 +80,12 @@ export function decodeAuthField(auth: string): DecodedAuth {
       reason: 'the decoded auth value has an empty user name',
     };
   }
+  // Bytes that are not UTF-8 stay as they are, as in Go's strings: Docker
+  // later writes each of them as \ufffd, not as one replacement character.
   return {
     ok: true,
-    username: decodeUtf8LikeGo(decoded.subarray(0, colon)),
-    password: decodeUtf8LikeGo(trimNul(decoded.subarray(colon + 1))),
+    username: decodeBytesKeepingInvalid(decoded.subarray(0, colon)),
+    password: decodeBytesKeepingInvalid(trimNul(decoded.subarray(colon + 1))),
   };
 }
 
@@ -105,7 +110,9 @@ export function encodeAuthField(username: string, password: string): string {
     );
   }
   if (username === '' && password === '') return '';
-  return Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+  return encodeBytesKeepingInvalid(`${username}:${password}`).toString(
+    'base64',
+  );
 }
 
 /**
