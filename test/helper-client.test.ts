@@ -363,10 +363,16 @@ test('helperGet() fails with bad-output on garbage or empty output', async () =>
 
 test('helperGet() fails with bad-output on values that are not strings', async () => {
   const cases = [
-    ['{"Username":"ann","Secret":12345}', /Secret is a number/],
-    ['{"username":["ann"],"Secret":"x"}', /Username is a JSON array/],
-    ['["ann","pw"]', /printed a JSON array/],
-    ['"pw"', /printed a string/],
+    [
+      '{"Username":"ann","Secret":12345}',
+      /Secret must be a string, found a number/,
+    ],
+    [
+      '{"username":["ann"],"Secret":"x"}',
+      /Username must be a string, found an array/,
+    ],
+    ['["ann","pw"]', /top-level value must be an object, found an array/],
+    ['"pw"', /must be an object, found a string/],
   ] as const;
   for (const [reply, detail] of cases) {
     const { name, options } = setup(answering(reply));
@@ -378,7 +384,7 @@ test('helperGet() fails with bad-output on values that are not strings', async (
 test('helperList() fails with bad-output unless given an object of strings', async () => {
   const { name, options } = setup(answering('{"a.example":1}'));
   const error = await failsWith(helperList(name, options), 'bad-output');
-  assert.match(error.detail, /username that is a number/);
+  assert.match(error.detail, /must be a string, found a number/);
   const array = setup(answering('[]'));
   await failsWith(helperList(array.name, array.options), 'bad-output');
   const none = setup(answering('null'));

@@ -21,6 +21,13 @@ import {
   type HelperFailureReason,
 } from '../errors.js';
 import { findExecutable } from '../internal/find-executable.js';
+import {
+  decodeGoValue,
+  decodeUtf8LikeGo,
+  readJsonValue,
+  type GoType,
+  type GoValue,
+} from '../config/json-reader.js';
 import { goCompactObject, goQuote } from '../internal/go-json.js';
 import { DEFAULT_HELPER_TIMEOUT_MS } from '../timeout.js';
 
@@ -403,7 +410,7 @@ class HelperProcess {
       this.#resolve({
         status,
         signal,
-        stdout: Buffer.concat(this.#stdout).toString('utf8'),
+        stdout: decodeUtf8LikeGo(Buffer.concat(this.#stdout)),
         stderr: Buffer.concat(this.#stderr).toString('utf8'),
       });
     });
@@ -535,125 +542,72 @@ function goTrimSpace(text: string): string {
   return text.replace(GO_TRIM_SPACE_REGEXP, '');
 }
 
-/** The Go struct fields of a `get` answer, by their folded names. */
-const CREDENTIAL_FIELDS = new Map<string, 'ServerURL' | 'Username' | 'Secret'>([
-  ['serverurl', 'ServerURL'],
-  ['username', 'Username'],
-  ['secret', 'Secret'],
-]);
+/** Docker's type for a `get` answer. */
+const CREDENTIALS_TYPE: GoType = {
+  kind: 'struct',
+  fields: {
+    ServerURL: { kind: 'string' },
+    Username: { kind: 'string' },
+    Secret: { kind: 'string' },
+  },
+};
+
+/** Docker's type for a `list` answer. */
+const LISTING_TYPE: GoType = { kind: 'map', elem: { kind: 'string' } };
 
 /**
- * Reads a `get` answer as Go's json.Decoder does into Docker's struct:
- * keys matched without regard to case, other keys ignored, `null` leaving
- * a field empty, text after the first JSON value ignored.
+ * Reads a `get` answer as Go's json.Decoder fills Docker's struct: keys
+ * matched without regard to case and applied in document order, other
+ * keys ignored, `null` leaving a field empty, text after the first JSON
+ * value ignored.
  */
 function readCredentials(call: HelperCall, stdout: string): HelperCredentials {
   const expected = 'expected a JSON object with Username and Secret';
-  const reply = decodeFirstValue(stdout);
-  if ('problem' in reply) {
-    throw helperError(call, 'bad-output', `${reply.problem}; ${expected}`);
-  }
-  const credentials = { ServerURL: '', Username: '', Secret: '' };
-  if (reply.value === null) return { username: '', secret: '' };
-  if (!isPlainObject(reply.value)) {
-    const shape = describeJson(reply.value);
-    throw helperError(call, 'bad-output', `printed ${shape}; ${expected}`);
-  }
-  for (const [key, value] of Object.entries(reply.value)) {
-    const field = CREDENTIAL_FIELDS.get(foldGoKey(key));
-    if (field === undefined || value === null) continue;
-    if (typeof value !== 'string') {
-      const detail = `printed JSON whose ${field} is ${describeJson(value)}`;
-      throw helperError(call, 'bad-output', `${detail}; ${expected}`);
-    }
-    credentials[field] = value;
-  }
-  return { username: credentials.Username, secret: credentials.Secret };
+  const value = decodeReply(call, stdout, CREDENTIALS_TYPE, expected);
+  const fields = value instanceof Map ? value : new Map<string, GoValue>();
+  const text = (field: string) => {
+    const found = fields.get(field);
+    return typeof found === 'string' ? found : '';
+  };
+  return { username: text('Username'), secret: text('Secret') };
 }
 
 /** Reads a `list` answer: a JSON object of strings (`null` is empty). */
 function readListing(call: HelperCall, stdout: string): Map<string, string> {
   const expected = 'expected a JSON object mapping servers to usernames';
-  const reply = decodeFirstValue(stdout);
-  if ('problem' in reply) {
-    throw helperError(call, 'bad-output', `${reply.problem}; ${expected}`);
-  }
-  if (reply.value === null) return new Map();
-  if (!isPlainObject(reply.value)) {
-    const shape = describeJson(reply.value);
-    throw helperError(call, 'bad-output', `printed ${shape}; ${expected}`);
-  }
+  const value = decodeReply(call, stdout, LISTING_TYPE, expected);
   const listing = new Map<string, string>();
-  for (const [server, username] of Object.entries(reply.value)) {
-    if (username !== null && typeof username !== 'string') {
-      const detail = `printed a username that is ${describeJson(username)}`;
-      throw helperError(call, 'bad-output', `${detail}; ${expected}`);
-    }
-    listing.set(server, username ?? '');
+  if (!(value instanceof Map)) return listing;
+  for (const [server, username] of value) {
+    listing.set(server, typeof username === 'string' ? username : '');
   }
   return listing;
 }
 
 /**
- * Decodes the first JSON value of a helper's output, ignoring what follows
- * it, as Go's json.Decoder does. Never quotes the output.
+ * Decodes the first JSON value of a helper's output into a Go type, as
+ * Docker's helper client does. Problems are described by shape and
+ * position, never by quoting the output, which may hold a secret.
  */
-function decodeFirstValue(
-  text: string,
-): { value: unknown } | { problem: string } {
-  const start = text.search(/[^ \t\n\r]/);
-  if (start < 0) return { problem: 'exited 0 but printed nothing' };
-  if (text.startsWith('null', start)) return { value: null };
-  const opener = text[start];
-  const end =
-    opener === '{' || opener === '['
-      ? endOfContainer(text, start)
-      : text.length;
-  try {
-    if (end === undefined) throw new SyntaxError('unterminated');
-    return { value: JSON.parse(text.slice(start, end)) };
-  } catch {
-    return { problem: 'exited 0 but printed text that is not JSON' };
+function decodeReply(
+  call: HelperCall,
+  stdout: string,
+  type: GoType,
+  expected: string,
+): GoValue {
+  const read = readJsonValue(stdout);
+  if (!read.ok) {
+    const problem = 'exited 0 but printed text that is not JSON';
+    throw helperError(call, 'bad-output', `${problem}; ${expected}`);
   }
-}
-
-/** Where the object or array opening at `start` closes, if it does. */
-function endOfContainer(text: string, start: number): number | undefined {
-  let depth = 0;
-  let inString = false;
-  for (let index = start; index < text.length; index++) {
-    const char = text[index];
-    if (inString) {
-      if (char === '\\') index++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') {
-      inString = true;
-    } else if (char === '{' || char === '[') {
-      depth++;
-    } else if ((char === '}' || char === ']') && --depth === 0) {
-      return index + 1;
-    }
+  if (read.value === undefined) {
+    const problem = 'exited 0 but printed nothing';
+    throw helperError(call, 'bad-output', `${problem}; ${expected}`);
   }
-  return undefined;
-}
-
-/**
- * Folds a key as Go's encoding/json matches struct fields: ASCII case and
- * the two non-ASCII letters that fold onto field letters (ſ onto s, the
- * Kelvin sign onto k, which toLowerCase maps already).
- */
-function foldGoKey(key: string): string {
-  return key.replace(/\u017f/g, 's').toLowerCase();
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Names a JSON value's type, never its content. */
-function describeJson(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a JSON array';
-  if (typeof value === 'object') return 'a JSON object';
-  return `a ${typeof value}`;
+  const decoded = decodeGoValue(read.value, type);
+  if (!decoded.ok) {
+    const problem = `printed JSON that does not fit: ${decoded.problem.reason}`;
+    throw helperError(call, 'bad-output', `${problem}; ${expected}`);
+  }
+  return decoded.value;
 }
