@@ -19,12 +19,7 @@ const DECODES: [string, string, string, string][] = [
   // each, as Go keeps them; Docker writes each as \ufffd.
   ['the alphabet includes + and /', 'dTpw/w==', 'u', 'p\uDCFF'],
   // "u:" + E2 82 41: each invalid byte kept, not the whole sequence
-  [
-    'invalid UTF-8 keeps each byte',
-    'dTrigkE=',
-    'u',
-    '\uDCE2\uDC82A',
-  ],
+  ['invalid UTF-8 keeps each byte', 'dTrigkE=', 'u', '\uDCE2\uDC82A'],
   ['UTF-8 is decoded', 'w6k6w7w=', 'é', 'ü'],
 ];
 
