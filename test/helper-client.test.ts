@@ -563,3 +563,22 @@ test('helper calls reject bad options before starting anything', async () => {
     RangeError,
   );
 });
+
+test('helperGet() applies repeated keys in document order, as Go does', async () => {
+  const { name, options } = setup(
+    answering(
+      '{"username":"u-first","Username":"u-second","username":"u-third","Secret":"s"}',
+    ),
+  );
+  const found = await helperGet(name, 'r.example', options);
+  assert.deepEqual(found, { username: 'u-third', secret: 's' });
+});
+
+test('helperGet() turns bytes that are not UTF-8 into one U+FFFD each', async () => {
+  // "u-" E2 82: Go's decoder replaces each invalid byte
+  const { name, options } = setup(
+    'cat >/dev/null; printf \'{"Username":"u-\\342\\202","Secret":"s\\ud800"}\'',
+  );
+  const found = await helperGet(name, 'r.example', options);
+  assert.deepEqual(found, { username: 'u-\uFFFD\uFFFD', secret: 's\uFFFD' });
+});
