@@ -37,6 +37,19 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS launchers: bin/regcred and the build's code-cache maker.
+    files: ['**/*.cjs', 'bin/regcred'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+      },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The library never prints; only the CLI's output module may.
     files: ['src/**/*.ts'],
     ignores: ['src/cli/output.ts'],

@@ -1,6 +1,6 @@
 /**
  * The regcred command line: reads arguments, runs one command, sets the
- * exit code. Commands are loaded on demand to keep start-up short.
+ * exit code.
  *
  * @module
  */
@@ -8,6 +8,8 @@ import { setDebugSink } from '../debug.js';
 import { RegcredError, UsageError } from '../errors.js';
 import { parseTimeoutSeconds } from '../timeout.js';
 import { parseCommandLine, type CommandLine } from './args.js';
+import { runGet } from './commands/get.js';
+import { runList } from './commands/list.js';
 import { createOutput, type Output } from './output.js';
 import { USAGE, VERSION } from './usage.js';
 
@@ -56,10 +58,11 @@ export async function main(
 async function runCommand(context: CommandContext): Promise<number> {
   switch (context.line.command) {
     case 'get':
-      return (await import('./commands/get.js')).runGet(context);
+      return runGet(context);
     case 'list':
-      return (await import('./commands/list.js')).runList(context);
+      return runList(context);
     case 'explain':
+      // loaded on demand: the helper-facing commands start faster without it
       return (await import('./commands/explain.js')).runExplain(context);
     default:
       throw new UsageError(`Unknown command '${context.line.command}'`);

@@ -4,7 +4,9 @@
  *
  * @module
  */
+import { writeSync } from 'node:fs';
 import { styleText } from 'node:util';
+import { isatty } from '../internal/lazy-builtins.js';
 import { redact } from '../redact.js';
 
 /** The CLI's two streams, and whether to colour them. */
@@ -36,30 +38,57 @@ export interface OutputOptions {
 /**
  * Creates the CLI's output. Colours are used only on a terminal, and never
  * when NO_COLOR is set to anything.
+ *
+ * Whether a stream is a terminal is asked only when it matters, and the
+ * process's streams are built only when first written to: loading the
+ * terminal and stream modules costs the CLI's start-up more than the rest
+ * of a `get`.
  */
 export function createOutput(options: OutputOptions = {}): Output {
-  const stdout = options.stdout ?? process.stdout;
-  const stderr = options.stderr ?? process.stderr;
   const env = options.env ?? process.env;
-  const colours =
-    env.NO_COLOR === undefined && stdout.isTTY === true && env.TERM !== 'dumb';
-  const errColours = env.NO_COLOR === undefined && stderr.isTTY === true;
-  const paintIf = (
-    on: boolean,
-    color: Parameters<typeof styleText>[0],
-    text: string,
-  ) => (on ? styleText(color, text) : text);
+  const noColour = env.NO_COLOR !== undefined || env.TERM === 'dumb';
+  const stderr = () => options.stderr ?? process.stderr;
+  const isTerminal = (fd: 1 | 2, stream: NodeJS.WriteStream | undefined) =>
+    stream === undefined ? isatty(fd) : stream.isTTY === true;
+  const paintIf = (on: boolean, color: Colour, text: string) =>
+    on && !noColour ? styleText(color, text) : text;
   // Messages for people pass through redact as a last guard; results are
   // what the user asked for and are written as they are.
   const toStderr = (label: string, text: string): void =>
-    void stderr.write(`${label}${redact(text)}\n`);
+    void stderr().write(`${label}${redact(text)}\n`);
+  const errorLabel = (color: Colour, word: string) =>
+    `${paintIf(isTerminal(2, options.stderr), color, word)} `;
   return {
-    result: (text) => void stdout.write(text),
+    result: (text) =>
+      options.stdout === undefined
+        ? writeToStdout(text)
+        : void options.stdout.write(text),
     message: (text) => toStderr('', text),
-    warn: (text) =>
-      toStderr(`${paintIf(errColours, 'yellow', 'warning:')} `, text),
-    error: (text) => toStderr(`${paintIf(errColours, 'red', 'error:')} `, text),
-    stdoutIsTerminal: stdout.isTTY === true,
-    paint: (color, text) => paintIf(colours, color, text),
+    warn: (text) => toStderr(errorLabel('yellow', 'warning:'), text),
+    error: (text) => toStderr(errorLabel('red', 'error:'), text),
+    get stdoutIsTerminal() {
+      return isTerminal(1, options.stdout);
+    },
+    paint: (color, text) => paintIf(isTerminal(1, options.stdout), color, text),
   };
+}
+
+type Colour = Parameters<typeof styleText>[0];
+
+/**
+ * Writes to file descriptor 1 directly, without building `process.stdout`
+ * (the start-up of a `get` is on the path of every pull when regcred is a
+ * helper). Falls back to the stream when the descriptor would block.
+ */
+function writeToStdout(text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let written = 0;
+  try {
+    while (written < bytes.length) {
+      written += writeSync(1, bytes, written);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    process.stdout.write(bytes.subarray(written));
+  }
 }

@@ -17,7 +17,6 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { ConfigParseError, ConfigReadError } from '../errors.js';
 import {
   decodeGoValue,
@@ -200,13 +199,9 @@ export function parseConfig(text: string, path: string): ConfigFile {
  * @throws {ConfigParseError} See {@link parseConfig}.
  */
 export async function readConfigFile(path: string): Promise<ConfigFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    return missingOrThrow(path, error);
-  }
-  return parseConfig(decodeUtf8LikeGo(bytes), path);
+  // A config file is small; reading it synchronously spares the CLI's
+  // start-up the promise-based fs module.
+  return readConfigFileSync(path);
 }
 
 /** The synchronous twin of {@link readConfigFile}. */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import {
@@ -21,6 +21,7 @@ import {
   type HelperFailureReason,
 } from '../errors.js';
 import { findExecutable } from '../internal/find-executable.js';
+import { childProcess } from '../internal/lazy-builtins.js';
 import {
   decodeGoValue,
   decodeUtf8LikeGo,
@@ -326,7 +327,7 @@ class HelperProcess {
     // timeout can stop its children too. Docker runs it in the CLI's own
     // process group: there a helper may open /dev/tty, and Ctrl-C reaches
     // it; here neither holds.
-    this.#child = spawn(program, [call.action], {
+    this.#child = childProcess().spawn(program, [call.action], {
       argv0: helperProgram(call.helper),
       env: options.env,
       detached: true,
