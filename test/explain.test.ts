@@ -636,3 +636,18 @@ function writeContext(name: string, host: string): void {
   };
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
 }
+
+test('explain() fails when the pass helper has no password store', async () => {
+  world.writeConfig({ credsStore: 'pass' });
+  world.writeHelper('pass', NOT_FOUND);
+  const missing = await run();
+  const check = find(missing, 'config.pass-store');
+  assert.equal(check.status, 'failed');
+  assert.match(check.summary, /docker login cannot save/);
+  assert.match(check.next ?? '', /pass init/);
+  assert.equal(missing.exitStatus, 1);
+
+  mkdirSync(join(world.home, '.password-store'));
+  writeFileSync(join(world.home, '.password-store', '.gpg-id'), 'KEYID\n');
+  assert.equal(find(await run(), 'config.pass-store').status, 'ok');
+});

@@ -13,6 +13,7 @@ import { chooseStore, type StoreSettings } from '../stores/store-choice.js';
 import { check, formatMode, type Check, type ConfigFacts } from './report.js';
 import {
   helperChecks,
+  passStoreCheck,
   hubKeysCheck,
   listHelpers,
   storeCheck,
@@ -89,7 +90,11 @@ function configChecks(
       ...helperChecks(facts, system.env),
       secretsCheck(facts, stat),
     );
-    const optional = [staleSecretsCheck(facts, settings), hubKeysCheck(config)];
+    const optional = [
+      passStoreCheck(system, facts, homeOf(system)),
+      staleSecretsCheck(facts, settings),
+      hubKeysCheck(config),
+    ];
     checks.push(...optional.filter((c) => c !== undefined));
   }
   const optional = [
@@ -333,4 +338,9 @@ function legacyCheck(facts: ConfigFacts): Check | undefined {
       'docker login REGISTRY for each login in it, then remove ' +
       facts.legacyDockercfg.path,
   });
+}
+
+/** The home `pass` uses: $HOME, as the helper inherits it. */
+function homeOf(system: ExplainSystem): string | null {
+  return system.env.HOME || null;
 }

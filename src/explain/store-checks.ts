@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { join } from 'node:path';
 import type { ConfigFile } from '../config/config-file.js';
 import { DOCKER_HUB_KEY } from '../reference/image-reference.js';
 import { convertToHostname } from '../reference/server-address.js';
@@ -136,7 +137,7 @@ export function helperChecks(
         ...base,
         status: 'ok',
         summary: `${program} at ${helper.path}`,
-        details: [`named by ${helper.usedBy.join(', ')}`],
+        details: [`chosen by ${helper.usedBy.map(describeUse).join(', ')}`],
       });
     }
     return check({
@@ -154,6 +155,10 @@ export function helperChecks(
       next: removalHint(helper, facts.file),
     });
   });
+}
+
+function describeUse(usedBy: string): string {
+  return usedBy === 'detected' ? "Docker's default-store detection" : usedBy;
 }
 
 function describeChain(usedBy: string): string {
@@ -193,5 +198,49 @@ export function hubKeysCheck(config: ConfigFile): Check | undefined {
         'index.docker.io map to it; registry-1.docker.io does not)',
     ],
     next: 'docker login   (no argument: stores under the Hub key)',
+  });
+}
+
+/**
+ * The default-store trap: Debian's `pass` helper on PATH, chosen (often
+ * detected, not configured), but no password store initialised. Lookups
+ * then answer nothing and every `docker login` fails to save.
+ */
+export function passStoreCheck(
+  system: ExplainSystem,
+  facts: ConfigFacts,
+  home: string | null,
+): Check | undefined {
+  const pass = facts.helpers.find((helper) => helper.name === 'pass');
+  if (pass === undefined || pass.path === null) return undefined;
+  const storeDir =
+    system.env.PASSWORD_STORE_DIR ||
+    (home === null ? null : join(home, '.password-store'));
+  if (storeDir === null) return undefined;
+  const base = {
+    id: 'config.pass-store',
+    section: 'config',
+    title: 'Password store',
+  } as const;
+  if (system.stat(join(storeDir, '.gpg-id')) !== undefined) {
+    return check({
+      ...base,
+      status: 'ok',
+      summary: `initialised at ${storeDir}`,
+    });
+  }
+  return check({
+    ...base,
+    status: 'failed',
+    summary: `no password store at ${storeDir}: docker login cannot save`,
+    details: [
+      `docker-credential-pass keeps secrets in pass, which has no store ` +
+        `here (no ${join(storeDir, '.gpg-id')})`,
+      'docker login then fails with "pass not initialized", and lookups ' +
+        'find nothing',
+    ],
+    next:
+      'pass init YOUR-GPG-KEY-ID, or add {"auths":{"REGISTRY":{}}} to ' +
+      `${facts.file} to keep logins in the file instead`,
   });
 }
