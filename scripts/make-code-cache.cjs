@@ -1,7 +1,7 @@
 // Makes dist/cli/regcred.cjs.cache: V8's code cache for the CLI bundle,
 // taken after a `get` from the file store has run, so the functions on
 // that path are compiled in it. bin/regcred uses it when it fits. Run by
-// build-cli.mjs with stdout discarded.
+// bundle.mjs with stdout discarded.
 'use strict';
 
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');

@@ -96,6 +96,19 @@ test('the packed package works as a CLI and as a library', () => {
         .replace(/\+/g, '-')
         .replace(/\//g, '_'),
     );
+
+    const cjs = join(project, 'use.cjs');
+    writeFileSync(
+      cjs,
+      "const { getCredentials } = require('regcred');\n" +
+        "getCredentials('pack.example/app').then((auth) => console.log(auth.username));\n",
+    );
+    const required = execFileSync(process.execPath, [cjs], {
+      env,
+      encoding: 'utf8',
+      cwd: project,
+    });
+    assert.equal(required.trim(), 'u');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -71,7 +71,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     );
   }
   const own: OptionSpecs = name === undefined ? {} : COMMAND_OPTIONS[name];
-  const parsed = parseOrExplain(argv, { ...GLOBAL_OPTIONS, ...own });
+  const parsed = parseOrExplain(argv, { ...GLOBAL_OPTIONS, ...own }, name);
 
   // a command's own options belong after its name
   for (const token of parsed.tokens ?? []) {
@@ -81,7 +81,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       token.index < commandIndex
     ) {
       throw new UsageError(
-        `The option '--${token.name}' belongs to '${name}'; put it after the command name`,
+        `The option '--${token.name}' is an option of '${name}'; ` +
+          `put it after the command name: regcred ${name} --${token.name}`,
       );
     }
   }
@@ -111,7 +112,11 @@ function readGlobals(
   return global;
 }
 
-function parseOrExplain(argv: readonly string[], options: OptionSpecs) {
+function parseOrExplain(
+  argv: readonly string[],
+  options: OptionSpecs,
+  command: CommandName | undefined,
+) {
   try {
     return parseArgs({
       args: [...argv],
@@ -121,9 +126,37 @@ function parseOrExplain(argv: readonly string[], options: OptionSpecs) {
       tokens: true,
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${message}. Run 'regcred --help' for usage`);
+    throw new UsageError(describeParseError(error, command));
   }
+}
+
+/** Words an argument error of node's parser for regcred's users. */
+function describeParseError(
+  error: unknown,
+  command: CommandName | undefined,
+): string {
+  const code = (error as { code?: string }).code;
+  const option = /'(-[^' ]*)/.exec(String((error as Error).message))?.[1];
+  const help = "Run 'regcred --help' for usage";
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+    const owners = commandsWithOption(option.replace(/^-+/, ''));
+    const where =
+      owners.length > 0
+        ? `; it is an option of ${owners.map((c) => `'${c}'`).join(', ')}`
+        : '';
+    const of = command === undefined ? '' : ` for '${command}'`;
+    return `Unknown option '${option}'${of}${where}. ${help}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+    return `The option '${option}' needs a value. ${help}`;
+  }
+  return `${(error as Error).message}. ${help}`;
+}
+
+function commandsWithOption(option: string): string[] {
+  return Object.entries(COMMAND_OPTIONS)
+    .filter(([, options]) => option in options)
+    .map(([name]) => name);
 }
 
 /** Finds the command name: the first argument that is not an option or

@@ -38,15 +38,14 @@ export async function main(
       out.result(`regcred ${VERSION}\n`);
       return EXIT.ok;
     }
-    if (
-      line.global.help ||
-      line.command === undefined ||
-      line.command === 'help'
-    ) {
+    if (line.command === undefined && !line.global.help) {
+      // no command: the usage is an error message, on stderr
+      out.message(USAGE.trimEnd());
+      return EXIT.usage;
+    }
+    if (line.global.help || line.command === 'help') {
       out.result(USAGE);
-      return line.command === undefined && !line.global.help
-        ? EXIT.usage
-        : EXIT.ok;
+      return EXIT.ok;
     }
     const helperTimeoutMs = readTimeout(line, env);
     return await runCommand({ line, out, env, helperTimeoutMs });

@@ -192,7 +192,8 @@ function ownerCheck(
       summary: `${summary}: uid ${uid} cannot read it`,
       details: [
         'Docker warns and carries on with an empty config: pulls go ' +
-          'anonymous and a login cannot be saved',
+          'anonymous, and its next login replaces the file with one ' +
+          'holding only that login, losing every other setting',
         ...(stat.uid === 0 ? [ROOT_OWNED] : []),
       ],
       next: chown,

@@ -1,19 +1,18 @@
-// Bundles the CLI into one CommonJS file, dist/cli/regcred.cjs. Docker runs
-// a credential helper on every pull, so the CLI's start-up matters: one
-// CommonJS file starts markedly faster than many ES modules (see bench/).
-// The library (dist/index.js and its modules) is built by tsc alone.
+// The bundles esbuild makes after tsc has built the ES modules of dist/:
+// - dist/cli/regcred.cjs, the CLI in one CommonJS file. Docker runs a
+//   credential helper on every pull, so the CLI's start-up matters: one
+//   CommonJS file starts markedly faster than many ES modules (see bench/);
+// - dist/index.cjs, the library for CommonJS programs (`require('regcred')`).
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli/regcred.cjs',
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // the bundle is CommonJS: modules that ask for import.meta.url get the
-  // bundle's own file URL
+  // the bundles are CommonJS: modules that ask for import.meta.url get
+  // their bundle's own file URL
   banner: {
     js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;",
   },
@@ -22,6 +21,17 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/cli/regcred.cjs',
+});
+await build({
+  ...common,
+  entryPoints: ['src/index.ts'],
+  outfile: 'dist/index.cjs',
 });
 
 // V8's code cache for the bundle, made by running it once
