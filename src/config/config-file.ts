@@ -18,15 +18,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigParseError, ConfigReadError } from '../errors.js';
+import { decodeUtf8LikeGo } from '../internal/go-utf8.js';
 import {
   decodeGoValue,
-  decodeUtf8LikeGo,
   findGoField,
-  readJsonValue,
-  toPlainValue,
   type GoType,
   type GoValue,
-} from './json-reader.js';
+} from './go-decode.js';
+import { readJsonValue } from './json-reader.js';
+import { toPlainValue } from './json-tree.js';
 
 /** An `auths` entry as written in the file, under Docker's field names. */
 export interface RawAuthEntry {

@@ -11,12 +11,11 @@
 import { decodeAuthField } from './auth-entry.js';
 import {
   decodeGoValue,
-  moreJsonFollows,
-  readJsonValue,
   type GoDecodeProblem,
   type GoType,
   type GoValue,
-} from './json-reader.js';
+} from './go-decode.js';
+import { moreJsonFollows, readJsonValue } from './json-reader.js';
 
 /** The outcome of {@link parseDockerAuthConfig}. */
 export type DockerAuthConfigResult =

@@ -20,32 +20,6 @@
 import type { FilePosition } from '../errors.js';
 import type { JsonArray, JsonNode, JsonObject } from './json-tree.js';
 
-// Re-exported so that existing importers keep working: the value tree, Go's
-// decoding and Go's UTF-8 live in their own modules, which new code should
-// import from directly.
-export {
-  describeJsonKind,
-  toPlainValue,
-  type JsonArray,
-  type JsonBoolean,
-  type JsonMember,
-  type JsonNode,
-  type JsonNull,
-  type JsonNumber,
-  type JsonObject,
-  type JsonString,
-} from './json-tree.js';
-export {
-  decodeGoValue,
-  findGoField,
-  type GoDecodeOptions,
-  type GoDecodeProblem,
-  type GoDecodeResult,
-  type GoType,
-  type GoValue,
-} from './go-decode.js';
-export { decodeUtf8LikeGo } from '../internal/go-utf8.js';
-
 /** Go refuses JSON nested deeper than this (its `maxNestingDepth`). */
 export const MAX_NESTING_DEPTH = 10_000;
 

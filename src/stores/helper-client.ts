@@ -33,7 +33,8 @@ import {
   readListing,
 } from './helper-reply.js';
 
-// defined beside the not-found check that reads it; part of this surface
+// defined in helper-reply.ts beside the not-found check; exported here as
+// part of the protocol surface
 export { HELPER_NOT_FOUND_MESSAGE };
 
 /**
