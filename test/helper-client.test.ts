@@ -334,12 +334,30 @@ test("helperGet() fails with exit, quoting the helper's output", async () => {
 
 test('helperGet() caps quoted output and strips control characters', async () => {
   const { name, options } = setup(
-    exiting(1, `\u001b[31mred\u001b[0m ${'y'.repeat(5000)}`),
+    exiting(1, `\u001b[31mred\u001b[0m ${'y '.repeat(2500)}`),
   );
   const error = await failsWith(helperGet(name, 'r', options), 'exit');
   assert.ok(!error.message.includes('\u001b'));
   assert.ok(error.detail.length < 300, `${error.detail.length} chars`);
   assert.match(error.detail, /…`$/);
+});
+
+test('helperGet() masks token-like words and hides JSON in failures', async () => {
+  const token = `eyJhbGciOiJSUzI1NiJ9.${'x'.repeat(400)}`;
+  const plain = setup(exiting(1, `token rejected ${token}`));
+  const error = await failsWith(
+    helperGet(plain.name, 'r', plain.options),
+    'exit',
+  );
+  assert.ok(!error.message.includes('xxxxxxxx'), error.message);
+  assert.match(error.detail, /token rejected \[redacted\]/);
+  const json = setup(exiting(1, `{"Username":"<token>","Secret":"${token}"}`));
+  const hidden = await failsWith(
+    helperGet(json.name, 'r', json.options),
+    'exit',
+  );
+  assert.match(hidden.detail, /JSON-like output \(not shown/);
+  assert.ok(!hidden.message.includes('eyJ'));
 });
 
 test('helperGet() fails with bad-output on garbage or empty output', async () => {
@@ -525,7 +543,7 @@ test('helperStore() keeps the secret out of its error, even when echoed', async 
   );
   assert.ok(!error.message.includes(SECRET), error.message);
   assert.ok(!JSON.stringify(error).includes(SECRET));
-  assert.match(error.detail, /\*\*\*/);
+  assert.match(error.detail, /not shown: it may hold a secret/);
 });
 
 test('helperGet() keeps the answer out of its bad-output errors', async () => {

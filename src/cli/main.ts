@@ -6,6 +6,7 @@
  */
 import { setDebugSink } from '../debug.js';
 import { RegcredError, UsageError } from '../errors.js';
+import { signalRunningHelpers } from '../stores/helper-client.js';
 import { parseTimeoutSeconds } from '../timeout.js';
 import { parseCommandLine, type CommandLine } from './args.js';
 import { runGet } from './commands/get.js';
@@ -31,6 +32,7 @@ export async function main(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const out = createOutput({ env });
+  stopHelpersWhenStopped();
   try {
     const line = parseCommandLine(argv);
     if (line.global.debug) setDebugSink((text) => out.message(text));
@@ -51,6 +53,19 @@ export async function main(
     return await runCommand({ line, out, env, helperTimeoutMs });
   } catch (error) {
     return reportError(error, out);
+  }
+}
+
+/**
+ * Passes SIGINT, SIGTERM and SIGHUP on to running helpers, which run in
+ * sessions of their own, then lets the signal end regcred as usual.
+ */
+function stopHelpersWhenStopped(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      signalRunningHelpers('SIGTERM');
+      process.kill(process.pid, signal);
+    });
   }
 }
 

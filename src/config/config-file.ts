@@ -16,7 +16,13 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readFileSync,
+} from 'node:fs';
 import { ConfigParseError, ConfigReadError } from '../errors.js';
 import { decodeUtf8LikeGo } from '../internal/go-utf8.js';
 import {
@@ -204,15 +210,57 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   return readConfigFileSync(path);
 }
 
+/**
+ * The largest config.json regcred reads. Real ones are a few KiB; a file
+ * of hundreds of thousands of entries is still far below this.
+ */
+export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
+
 /** The synchronous twin of {@link readConfigFile}. */
 export function readConfigFileSync(path: string): ConfigFile {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path);
   } catch (error) {
+    if (error instanceof ConfigReadError) throw error;
     return missingOrThrow(path, error);
   }
   return parseConfig(decodeUtf8LikeGo(bytes), path);
+}
+
+/**
+ * Reads a regular file of bounded size. Opening without blocking and
+ * checking the type first means a FIFO, a device such as /dev/zero (often
+ * behind a symlink) or a huge file is refused instead of hanging or
+ * filling memory.
+ */
+function readRegularFile(path: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) {
+      // as the read would: Docker reports EISDIR
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    if (!stat.isFile()) {
+      throw new ConfigReadError(
+        path,
+        'it is not a regular file (a FIFO, socket or device); ' +
+          'point DOCKER_CONFIG or --config at a directory holding a real ' +
+          'config.json',
+      );
+    }
+    if (stat.size > MAX_CONFIG_BYTES) {
+      throw new ConfigReadError(
+        path,
+        `it holds ${stat.size} bytes, more than the ${MAX_CONFIG_BYTES} ` +
+          'regcred reads; a config.json is normally a few KiB',
+      );
+    }
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function missingOrThrow(path: string, error: unknown): ConfigFile {

@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { readFileSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readFileSync,
+  statSync,
+} from 'node:fs';
 import { userInfo } from 'node:os';
 import { findExecutable } from '../internal/find-executable.js';
 
@@ -118,10 +125,22 @@ function realStat(path: string): FileStat | undefined {
   }
 }
 
+/** The largest small file (a context's meta.json, /proc entries) read. */
+const MAX_TEXT_BYTES = 1024 * 1024;
+
+/** Reads a small regular file; a FIFO, a device or a huge file is skipped
+ * rather than read, so `explain` can neither hang nor fill memory. */
 function realReadText(path: string): string | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    // /proc files report size 0; read them, they are small and regular
+    if (!stat.isFile() || stat.size > MAX_TEXT_BYTES) return undefined;
+    return readFileSync(fd, 'utf8');
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -261,3 +261,5 @@ function isUnexecutable(path: string): boolean {
     return (error as NodeJS.ErrnoException).code === 'EACCES';
   }
 }
+
+export { signalRunningHelpers } from './helper-process.js';

@@ -112,6 +112,7 @@ export class HelperProcess {
       ],
     });
     this.#watch(options.timeoutMs);
+    RUNNING.add(this);
 
     // a helper may exit without reading stdin: EPIPE is not an error here
     this.#child.stdin?.on('error', () => undefined);
@@ -226,13 +227,31 @@ export class HelperProcess {
     });
   }
 
+  /** Sends `signal` to the helper's process group, if it still runs. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.#settled) this.#signalGroup(signal);
+  }
+
   #settle(report: () => void): void {
     if (this.#settled) return;
     this.#settled = true;
+    RUNNING.delete(this);
     clearTimeout(this.#deadline);
     this.#signal?.removeEventListener('abort', this.#onAbort);
     report();
   }
+}
+
+/** Helpers started and not yet finished or stopped. */
+const RUNNING = new Set<HelperProcess>();
+
+/**
+ * Sends `signal` to every running helper's process group. Helpers run in
+ * sessions of their own, so a Ctrl-C or a kill aimed at regcred does not
+ * reach them; a program that is stopped calls this on its way out.
+ */
+export function signalRunningHelpers(signal: NodeJS.Signals): void {
+  for (const helper of RUNNING) helper.signal(signal);
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 } from '../config/go-decode.js';
 import { readJsonValue } from '../config/json-reader.js';
 import { goQuote } from '../internal/go-json.js';
+import { REDACTED, redact } from '../redact.js';
 import type { HelperCredentials } from './helper-client.js';
 import {
   helperError,
@@ -64,11 +65,11 @@ export function exitError(call: HelperCall, exit: HelperExit): HelperError {
     exit.status === null
       ? `was killed by ${exit.signal ?? 'a signal'}`
       : `exited with status ${exit.status}`;
-  const stdout = excerpt(mask(exit.stdout, call.secret));
-  const stderr = excerpt(mask(exit.stderr, call.secret));
+  const stdout = quotable(exit.stdout, call.secret);
+  const stderr = quotable(exit.stderr, call.secret);
   const parts = [how];
-  if (stdout !== '') parts.push(`printing \`${stdout}\``);
-  if (stderr !== '') parts.push(`with stderr \`${stderr}\``);
+  if (stdout !== '') parts.push(`printing ${stdout}`);
+  if (stderr !== '') parts.push(`with stderr ${stderr}`);
   if (parts.length === 1) parts[0] = `${how} and printed nothing`;
   return helperError(call, 'exit', parts.join(', '));
 }
@@ -77,6 +78,33 @@ function mask(text: string, secret: string | undefined): string {
   if (secret === undefined || secret === '') return text;
   const escaped = goQuote(secret).slice(1, -1);
   return text.split(secret).join('***').split(escaped).join('***');
+}
+
+/** A run of 24 or more characters that could be a token or a password. */
+const TOKEN_LIKE_REGEXP = /[^\s'"`,;:(){}[\]<>]{24,}/g;
+
+/**
+ * What of a failed helper's output may be shown, quoted, or '' when it
+ * printed nothing. Docker quotes it whole; regcred quotes only what reads
+ * like an error message: output holding a JSON object is described, not
+ * shown, secrets-looking words and the secret sent are masked, and the
+ * excerpt is cut only after masking.
+ *
+ * NOTE: a helper that writes a short secret into a plain-text error
+ * message still shows it; no rule can tell such a word from the rest.
+ */
+function quotable(text: string, secret: string | undefined): string {
+  const trimmed = goTrimSpace(text);
+  if (trimmed === '') return '';
+  if (trimmed.includes('{')) {
+    const size = Buffer.byteLength(trimmed);
+    return `${size} bytes of JSON-like output (not shown: it may hold a secret)`;
+  }
+  const masked = redact(mask(trimmed, secret)).replace(
+    TOKEN_LIKE_REGEXP,
+    REDACTED,
+  );
+  return `\`${excerpt(masked)}\``;
 }
 
 /** Trimmed, one line, no control characters, at most EXCERPT_CHARS. */
