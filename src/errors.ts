@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'ERR_HELPER_FAILED'
   | 'ERR_HELPER_OUTPUT'
   | 'ERR_HELPER_TIMEOUT'
+  | 'ERR_OUTPUT'
   | 'ERR_USAGE';
 
 /** Base class of every error regcred produces. */
@@ -176,6 +177,14 @@ export class HelperError extends RegcredError implements HelperFailure {
     this.serverAddress = failure.serverAddress;
     this.reason = failure.reason;
     this.detail = failure.detail;
+  }
+}
+
+/** The CLI could not write its result (a full disk, a closed file). */
+export class OutputError extends RegcredError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_OUTPUT', message, options);
+    this.name = 'OutputError';
   }
 }
 

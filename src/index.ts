@@ -46,6 +46,7 @@ export {
   HelperError,
   InvalidAddressError,
   InvalidReferenceError,
+  OutputError,
   RegcredError,
   UsageError,
   type ErrorCode,

@@ -9,8 +9,10 @@
 const AUTHORIZATION_REGEXP = /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
 const SECRET_FIELD_REGEXP =
   /("?(?:password|secret|auth|identitytoken|registrytoken|refresh_token|access_token|token)"?\s*[:=]\s*)"[^"]*"/gi;
+// The words regcred itself writes after such a name (`password: set`) are
+// descriptions, not values, and are left alone.
 const SECRET_ASSIGNMENT_REGEXP =
-  /\b((?:password|passwd|secret|auth|identitytoken|registrytoken|refresh_token|access_token|token)\s*[=:]\s*)(?!\[redacted\])[^\s&"',;]+/gi;
+  /\b((?:password|passwd|secret|auth|identitytoken|registrytoken|refresh_token|access_token|token)\s*[=:]\s*)(?!\[redacted\]|(?:set|unset|none|empty|not|no)\b)[^\s&"',;]+/gi;
 const URL_USERINFO_REGEXP = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
 
 /** The text that stands in for a removed secret. */

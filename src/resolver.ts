@@ -12,7 +12,7 @@ import { debug } from './debug.js';
 import { HelperError } from './errors.js';
 import { parseImageReference } from './reference/image-reference.js';
 import { credentialKeyForDomain } from './reference/image-reference.js';
-import { loginServerKey } from './reference/server-address.js';
+import { readRegistryAddress } from './reference/server-address.js';
 import { AnswerCache } from './stores/answer-cache.js';
 import {
   detectDefaultStore,
@@ -197,9 +197,11 @@ export class CredentialResolver {
   }
 
   /** Resolves credentials for a registry address, read as `docker login`
-   * reads its argument. */
+   * reads its argument.
+   *
+   * @throws {InvalidAddressError} for an address that names no registry. */
   async resolveRegistry(address?: string): Promise<Resolution> {
-    return this.resolveKey(loginServerKey(address));
+    return this.resolveKey(readRegistryAddress(address));
   }
 
   /** Resolves credentials for an exact config key. */
@@ -441,7 +443,7 @@ function fileWarnings(key: string, lookup: FileLookup): ResolveWarning[] {
       message:
         `The auths entry '${entry.key}' in config.json cannot be decoded ` +
         `(${entry.decodeError}); Docker sends it undecoded, which no ` +
-        `registry accepts. Log in again: regcred login ${key}`,
+        `registry accepts. Log in again: docker login ${key}`,
     });
   }
   if (lookup.otherCandidates.length > 0 && entry !== undefined) {

@@ -26,5 +26,6 @@ export function parseTimeoutSeconds(
       `${name} must be a positive number of seconds, found '${value}'`,
     );
   }
-  return Math.round(seconds * 1000);
+  // round up, so a tiny positive value still gives a timer of 1 ms
+  return Math.ceil(seconds * 1000);
 }

@@ -232,3 +232,46 @@ test('get --debug explains the lookup on stderr without secrets', async () => {
   assert.doesNotMatch(run.stderr, /hunter2|s3cr3t|dTpz/);
   assert.match(run.stdout, /hunter2/);
 });
+
+test('get --registry refuses an address that names no registry', async () => {
+  for (const address of [
+    '',
+    ' ',
+    'http://',
+    '//x',
+    'a b',
+    'e.example:abc',
+    'h:99999',
+  ]) {
+    const run = await get('--registry', address);
+    assert.equal(run.status, 1, address);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /Invalid registry address/);
+  }
+});
+
+test('get refuses a config.json that is a FIFO or a device', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { symlinkSync } = await import('node:fs');
+  execFileSync('mkfifo', [join(box.configDir, 'config.json')]);
+  const fifo = await get('e.example/x');
+  assert.equal(fifo.status, 1);
+  assert.match(fifo.stderr, /not a regular file/);
+  box.cleanup();
+  box = makeSandbox();
+  symlinkSync('/dev/zero', join(box.configDir, 'config.json'));
+  const zero = await get('e.example/x');
+  assert.equal(zero.status, 1);
+  assert.match(zero.stderr, /not a regular file/);
+});
+
+test('get accepts a sub-millisecond helper timeout', async () => {
+  box.writeConfig({ credsStore: 'slow' });
+  box.writeHelper('slow', 'cat >/dev/null; sleep 5');
+  const run = await runCli(['get', 'e.example/x'], {
+    ...box.env,
+    REGCRED_HELPER_TIMEOUT: '0.0001',
+  });
+  assert.equal(run.status, 0);
+  assert.match(run.stderr, /docker-credential-slow/);
+});

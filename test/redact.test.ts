@@ -22,3 +22,8 @@ test('redact() leaves ordinary text alone', () => {
   const text = "helper 'pass' get 'e.example': found in 41 ms";
   assert.equal(redact(text), text);
 });
+
+test('redact() leaves descriptions of secrets alone', () => {
+  const text = 'username alice, password: set (redacted), token: none';
+  assert.equal(redact(text), text);
+});

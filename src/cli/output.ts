@@ -7,6 +7,7 @@
 import { writeSync } from 'node:fs';
 import { styleText } from 'node:util';
 import { isatty } from '../internal/lazy-builtins.js';
+import { OutputError } from '../errors.js';
 import { redact } from '../redact.js';
 
 /** The CLI's two streams, and whether to colour them. */
@@ -37,7 +38,7 @@ export interface OutputOptions {
 
 /**
  * Creates the CLI's output. Colours are used only on a terminal, and never
- * when NO_COLOR is set to anything.
+ * when NO_COLOR is set to anything but the empty string.
  *
  * Whether a stream is a terminal is asked only when it matters, and the
  * process's streams are built only when first written to: loading the
@@ -46,7 +47,8 @@ export interface OutputOptions {
  */
 export function createOutput(options: OutputOptions = {}): Output {
   const env = options.env ?? process.env;
-  const noColour = env.NO_COLOR !== undefined || env.TERM === 'dumb';
+  // NO_COLOR counts when set to anything but the empty string (no-color.org)
+  const noColour = Boolean(env.NO_COLOR) || env.TERM === 'dumb';
   const stderr = () => options.stderr ?? process.stderr;
   const isTerminal = (fd: 1 | 2, stream: NodeJS.WriteStream | undefined) =>
     stream === undefined ? isatty(fd) : stream.isTTY === true;
@@ -55,7 +57,7 @@ export function createOutput(options: OutputOptions = {}): Output {
   // Messages for people pass through redact as a last guard; results are
   // what the user asked for and are written as they are.
   const toStderr = (label: string, text: string): void =>
-    void stderr().write(`${label}${redact(text)}\n`);
+    void stderr().write(`${label}${printable(redact(text))}\n`);
   const errorLabel = (color: Colour, word: string) =>
     `${paintIf(isTerminal(2, options.stderr), color, word)} `;
   return {
@@ -88,7 +90,31 @@ function writeToStdout(text: string): void {
       written += writeSync(1, bytes, written);
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    // a reader that went away (`regcred list | head -1`) is no failure
+    if (code === 'EPIPE') return;
+    if (code !== 'EAGAIN') {
+      throw new OutputError(`Cannot write to standard output: ${code}`, {
+        cause: error,
+      });
+    }
+    process.stdout.on('error', () => undefined);
     process.stdout.write(bytes.subarray(written));
   }
+}
+
+// eslint-disable-next-line no-control-regex -- matching them is the point
+const CONTROL_CHARACTER_REGEXP = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Makes text safe for a terminal: control characters other than newline
+ * and tab (escape sequences among them) are shown as `\xNN` instead of
+ * being acted on. Keys, references and helper output come from files and
+ * programs regcred does not control.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    CONTROL_CHARACTER_REGEXP,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }

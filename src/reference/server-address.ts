@@ -14,6 +14,7 @@
  * @module
  */
 
+import { InvalidAddressError } from '../errors.js';
 import { DOCKER_HUB_KEY } from './image-reference.js';
 
 /** The short Hub name `docker login` maps to {@link DOCKER_HUB_KEY}. */
@@ -296,4 +297,53 @@ function joinHostPort(hostname: string, port: string): string {
   return hostname.includes(':')
     ? `[${hostname}]:${port}`
     : `${hostname}:${port}`;
+}
+
+const HOST_PORT_REGEXP =
+  /^(\[[0-9A-Fa-f:.%\w]+\]|[A-Za-z0-9_][^\s/[\]:]*)(?::([^:]*))?$/;
+const BARE_IPV6_REGEXP = /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
+
+/**
+ * Reads a registry address the user typed, as `docker login` reads it
+ * ({@link loginServerKey}), and refuses what cannot name a registry:
+ * an empty address, white space or control characters, no host left after
+ * normalising (`https://`, `//x`), or a port that is not a number from 1
+ * to 65535. Docker would try such an address and fail later, less clearly.
+ *
+ * @throws {InvalidAddressError} with the reason and an example.
+ */
+export function readRegistryAddress(address: string | undefined): string {
+  const key = loginServerKey(address);
+  if (address === undefined) return key;
+  const reason =
+    address.trim() === ''
+      ? 'it is empty (Docker Hub is docker.io)'
+      : key === DOCKER_HUB_KEY
+        ? undefined
+        : addressProblem(address, key);
+  if (reason !== undefined) {
+    throw new InvalidAddressError(
+      address,
+      `${reason}. Give a host, a host:port or a URL, e.g. ` +
+        "'registry.example.com', 'localhost:5000' or 'https://ghcr.io'",
+    );
+  }
+  return key;
+}
+
+function addressProblem(address: string, key: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- finding them is the point
+  if (/[\s\u0000-\u001f\u007f]/.test(address)) {
+    return 'it holds white space or control characters';
+  }
+  if (BARE_IPV6_REGEXP.test(key)) return undefined;
+  const match = HOST_PORT_REGEXP.exec(key);
+  if (match === null) return `no registry host is left in it ('${key}')`;
+  const port = match[2];
+  if (port === '') return `no registry host is left in it ('${key}')`;
+  const valid = /^\d+$/.test(port ?? '1') && Number(port ?? 1) <= 65535;
+  if (!valid || port === '0') {
+    return `the port '${port ?? ''}' is not a number from 1 to 65535`;
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@ import { drawPicture } from '../../explain/picture.js';
 import { renderText } from '../../explain/render-text.js';
 import { redact } from '../../redact.js';
 import type { CommandContext } from '../main.js';
+import { printable } from '../output.js';
 import { EXIT } from '../main.js';
 
 /**
@@ -39,7 +40,7 @@ async function printReport(context: CommandContext): Promise<number> {
     );
   }
 
-  const report = await explain({
+  const gathered = await explain({
     system: { env },
     helperTimeoutMs,
     ...(reference === undefined ? {} : { reference }),
@@ -47,6 +48,9 @@ async function printReport(context: CommandContext): Promise<number> {
       ? {}
       : { configDir: line.global.config }),
   });
+  // keys, endpoints and paths come from files and the environment: mask
+  // user info and token-like values, and defuse control characters
+  const report = cleanStrings(gathered, (text) => printable(redact(text)));
 
   if (line.options.json) {
     out.result(`${JSON.stringify(report, null, 2)}\n`);
@@ -55,4 +59,19 @@ async function printReport(context: CommandContext): Promise<number> {
   const picture = out.stdoutIsTerminal ? drawPicture(report) : [];
   out.result(renderText(report, { paint: out.paint, picture }));
   return report.exitStatus;
+}
+
+/** Applies `clean` to every string in a JSON-like value, keys excepted. */
+function cleanStrings<T>(value: T, clean: (text: string) => string): T {
+  if (typeof value === 'string') return clean(value) as T;
+  if (Array.isArray(value)) {
+    return value.map((item: unknown) => cleanStrings(item, clean)) as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(
+      ([key, item]) => [key, cleanStrings(item, clean)] as const,
+    );
+    return Object.fromEntries(entries) as T;
+  }
+  return value;
 }

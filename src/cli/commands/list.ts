@@ -5,6 +5,8 @@
  * @module
  */
 import { CredentialResolver } from '../../resolver.js';
+import { redact } from '../../redact.js';
+import { printable } from '../output.js';
 import type { CommandContext } from '../main.js';
 import { EXIT } from '../main.js';
 
@@ -29,18 +31,24 @@ export async function runList(context: CommandContext): Promise<number> {
 
   if (line.options.json) {
     const document = {
-      credentials,
+      // a key may carry user info (https://user:password@host)
+      credentials: credentials.map((c) => ({
+        ...c,
+        serverAddress: redact(c.serverAddress),
+      })),
       warnings: warnings.map(({ code, message }) => ({ code, message })),
     };
     out.result(`${JSON.stringify(document, null, 2)}\n`);
     return failed ? EXIT.failure : EXIT.ok;
   }
   if (failed) return EXIT.failure;
-  const rows = credentials.map((c) => [
-    c.serverAddress,
-    c.username || (c.identityToken ? '(identity token)' : ''),
-    c.store,
-  ]);
+  const rows = credentials.map((c) =>
+    [
+      c.serverAddress,
+      c.username || (c.identityToken ? '(identity token)' : ''),
+      c.store,
+    ].map((cell) => printable(redact(cell))),
+  );
   out.result(formatTable(['REGISTRY', 'USERNAME', 'STORE'], rows));
   return EXIT.ok;
 }
@@ -48,7 +56,7 @@ export async function runList(context: CommandContext): Promise<number> {
 function formatTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) =>
-    Math.max(...all.map((row) => (row[i] ?? '').length)),
+    all.reduce((widest, row) => Math.max(widest, (row[i] ?? '').length), 0),
   );
   return all
     .map((row) =>
