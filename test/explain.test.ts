@@ -362,7 +362,7 @@ test('explain() points at inline secrets a credsStore makes Docker ignore', asyn
   const outcome = find(report, 'lookup.outcome');
   assert.match(outcome.summary, /no credentials/);
   assert.match(text(outcome), /ignored while the helper answers/);
-  assert.match(report.lookup?.steps[3]?.found ?? '', /ignored/);
+  assert.match(report.lookup?.steps[3]?.found ?? '', /secret is not used/);
   assertNoSecret(report);
 });
 

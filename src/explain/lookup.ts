@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { FileEntry } from '../stores/file-store.js';
 import { InvalidReferenceError, type HelperFailureReason } from '../errors.js';
 import { redact } from '../redact.js';
 import {
@@ -158,11 +159,23 @@ function describeSteps(
     },
     {
       place: 'auths',
-      found:
-        store.kind === 'helper' && entry ? `${fileFound}, ignored` : fileFound,
+      found: describeShadowedEntry(store.kind, entry, fileFound),
       chosen: !fromEnv && store.kind === 'file',
     },
   ];
+}
+
+/** What the auths entry means when a helper answers instead of it. */
+function describeShadowedEntry(
+  kind: 'helper' | 'file',
+  entry: FileEntry | undefined,
+  found: string,
+): string {
+  if (kind !== 'helper' || entry === undefined) return found;
+  const { username, password, identitytoken, auth } = entry.authConfig;
+  return username || password || identitytoken || auth
+    ? `${found}, whose secret is not used while a helper is configured`
+    : `${found}: the empty marker docker login writes beside a helper`;
 }
 
 function referenceCheck(facts: LookupFacts): Check {
