@@ -6,6 +6,7 @@
  */
 import { setDebugSink } from '../debug.js';
 import { RegcredError, UsageError } from '../errors.js';
+import { CredentialResolver } from '../resolver.js';
 import { signalRunningHelpers } from '../stores/helper-client.js';
 import { parseTimeoutSeconds } from '../timeout.js';
 import { parseCommandLine, type CommandLine } from './args.js';
@@ -91,6 +92,24 @@ function readTimeout(line: CommandLine, env: NodeJS.ProcessEnv): number {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/**
+ * The resolver for one CLI run: helper answers kept for the whole run (a
+ * helper is asked at most once per registry), helpers' stderr passed
+ * through as Docker passes it.
+ */
+export function createCliResolver(context: CommandContext): CredentialResolver {
+  const { line, env, helperTimeoutMs } = context;
+  return new CredentialResolver({
+    env,
+    helperTimeoutMs,
+    cacheTtlMs: Infinity,
+    helperStderr: 'inherit',
+    ...(line.global.config === undefined
+      ? {}
+      : { configDir: line.global.config }),
+  });
 }
 
 /** Prints an error for people and returns the exit status it deserves. */

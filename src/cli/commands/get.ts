@@ -6,13 +6,12 @@
  */
 import { toDockerJson } from '../../auth-config.js';
 import { UsageError } from '../../errors.js';
-import { CredentialResolver } from '../../resolver.js';
 import type { CommandContext } from '../main.js';
-import { EXIT } from '../main.js';
+import { EXIT, createCliResolver } from '../main.js';
 
 /** Runs `get`; returns the exit status. */
 export async function runGet(context: CommandContext): Promise<number> {
-  const { line, out, env, helperTimeoutMs } = context;
+  const { line, out } = context;
   const registry = line.options.registry as string | undefined;
   const [reference, ...extra] = line.positionals;
   if (registry !== undefined && reference !== undefined) {
@@ -31,15 +30,7 @@ export async function runGet(context: CommandContext): Promise<number> {
     );
   }
 
-  const resolver = new CredentialResolver({
-    env,
-    helperTimeoutMs,
-    cacheTtlMs: Infinity,
-    helperStderr: 'inherit',
-    ...(line.global.config === undefined
-      ? {}
-      : { configDir: line.global.config }),
-  });
+  const resolver = createCliResolver(context);
   const resolution =
     registry === undefined
       ? await resolver.resolveImage(reference ?? '')

@@ -4,24 +4,15 @@
  *
  * @module
  */
-import { CredentialResolver } from '../../resolver.js';
 import { redact } from '../../redact.js';
 import { printable } from '../output.js';
 import type { CommandContext } from '../main.js';
-import { EXIT } from '../main.js';
+import { EXIT, createCliResolver } from '../main.js';
 
 /** Runs `list`; returns the exit status. */
 export async function runList(context: CommandContext): Promise<number> {
-  const { line, out, env, helperTimeoutMs } = context;
-  const resolver = new CredentialResolver({
-    env,
-    helperTimeoutMs,
-    cacheTtlMs: Infinity,
-    helperStderr: 'inherit',
-    ...(line.global.config === undefined
-      ? {}
-      : { configDir: line.global.config }),
-  });
+  const { line, out } = context;
+  const resolver = createCliResolver(context);
   const { credentials, warnings } = await resolver.list();
   const failed = line.options.strict === true && warnings.length > 0;
   for (const warning of warnings) {
