@@ -150,7 +150,7 @@ function describeParseError(
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
     return `The option '${option}' needs a value. ${help}`;
   }
-  return `${(error as Error).message}. ${help}`;
+  return `${String((error as Error).message).replace(/\.+$/, '')}. ${help}`;
 }
 
 function commandsWithOption(option: string): string[] {
