@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidReferenceError } from '../src/errors.js';
-import { findExecutable } from '../src/internal/find-executable.js';
 import type { ImageReference } from '../src/reference/image-reference.js';
 import {
   DOCKER_HUB_KEY,
   credentialKeyForDomain,
   parseImageReference,
 } from '../src/reference/image-reference.js';
+import { findDocker28, isolateNetwork } from './support/docker.js';
 
 const HEX64 = 'c'.repeat(64);
 const SHA256 = `sha256:${HEX64}`;
@@ -248,21 +248,6 @@ test('parseImageReference() stays fast on long hostile input', () => {
   assert.ok(performance.now() - started < 2000);
 });
 
-/** The Docker CLI on PATH, when it is the 28.x these vectors come from. */
-function findDocker28(): string | undefined {
-  const docker = findExecutable('docker');
-  if (docker === undefined) return undefined;
-  try {
-    const version = execFileSync(docker, ['--version'], {
-      env: {},
-      encoding: 'utf8',
-    });
-    return version.startsWith('Docker version 28.') ? docker : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** What `docker pull` printed, and the key it asked the helper for. */
 interface PullOutcome {
   output: string;
@@ -275,26 +260,32 @@ interface PullOutcome {
  * checks the reference, then asks the helper, then fails to connect.
  */
 function pullWithDocker(
-  docker: string,
+  docker: string[],
   home: string,
   reference: string,
   id: number,
 ): Promise<PullOutcome> {
   const keyFile = join(home, `key-${id}`);
   const env = {
-    PATH: `${join(home, 'bin')}:${dirname(docker)}`,
+    PATH: `${join(home, 'bin')}:${dirname(docker.at(-1) ?? '')}`,
     HOME: home,
     DOCKER_HOST: `unix://${join(home, 'no-daemon.sock')}`,
     SPY_KEY_FILE: keyFile,
   };
   const args = ['--config', join(home, 'config'), 'pull', '--', reference];
   return new Promise((resolve) => {
-    execFile(docker, args, { env }, (_error, stdout, stderr) => {
-      const key = existsSync(keyFile)
-        ? readFileSync(keyFile, 'utf8')
-        : undefined;
-      resolve({ output: stdout + stderr, key });
-    });
+    const [program = '', ...prefix] = docker;
+    execFile(
+      program,
+      [...prefix, ...args],
+      { env },
+      (_error, stdout, stderr) => {
+        const key = existsSync(keyFile)
+          ? readFileSync(keyFile, 'utf8')
+          : undefined;
+        resolve({ output: stdout + stderr, key });
+      },
+    );
   });
 }
 
@@ -343,11 +334,24 @@ function disagreement(
   }
 }
 
-const DOCKER = findDocker28();
+const DOCKER_BINARY = findDocker28();
+// docker pull looks host names up even without a daemon: run it where no
+// DNS query can leave the machine, or not at all
+const ISOLATION =
+  DOCKER_BINARY === undefined ? undefined : await isolateNetwork();
+const DOCKER =
+  DOCKER_BINARY === undefined || ISOLATION === undefined
+    ? undefined
+    : [...ISOLATION, DOCKER_BINARY];
 
 test(
   'parseImageReference() agrees with docker pull 28.x on every case here',
-  { skip: DOCKER === undefined && 'Docker CLI 28.x is not on PATH' },
+  {
+    skip:
+      (DOCKER_BINARY === undefined && 'Docker CLI 28.x is not on PATH') ||
+      (DOCKER === undefined &&
+        'no empty network namespace (unshare --net) for docker pull'),
+  },
   async () => {
     assert.ok(DOCKER !== undefined);
     const home = makeSpyHome();

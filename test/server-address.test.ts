@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { findExecutable } from '../src/internal/find-executable.js';
 import { DOCKER_HUB_KEY } from '../src/reference/image-reference.js';
 import {
   convertToHostname,
   loginServerKey,
 } from '../src/reference/server-address.js';
+import { findDocker28 } from './support/docker.js';
 
 /** docker-cli-auth.md §10.1, every row. */
 const SPEC_VECTORS: [string, string][] = [
@@ -159,21 +159,6 @@ test('convertToHostname() stays fast on long hostile input', () => {
   }
   assert.ok(performance.now() - started < 2000);
 });
-
-/** The Docker CLI on PATH, when it is the 28.x these vectors come from. */
-function findDocker28(): string | undefined {
-  const docker = findExecutable('docker');
-  if (docker === undefined) return undefined;
-  try {
-    const version = execFileSync(docker, ['--version'], {
-      env: {},
-      encoding: 'utf8',
-    });
-    return version.startsWith('Docker version 28.') ? docker : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const LOGOUT_LINE_REGEXP = /^Removing login credentials for (.*)\n/s;
 
