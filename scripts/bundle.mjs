@@ -21,6 +21,10 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+  // only login and logout need these; left out of the bundle, they are
+  // loaded from node_modules when those commands run, so the start-up of
+  // the helper-facing commands does not pay for them
+  external: ['undici', 'proper-lockfile'],
 };
 
 await build({

@@ -17,7 +17,14 @@ export type ErrorCode =
   | 'ERR_HELPER_OUTPUT'
   | 'ERR_HELPER_TIMEOUT'
   | 'ERR_OUTPUT'
-  | 'ERR_USAGE';
+  | 'ERR_USAGE'
+  | 'ERR_CONFIG_WRITE'
+  | 'ERR_LOGIN_UNAUTHORIZED'
+  | 'ERR_LOGIN_FAILED'
+  | 'ERR_REGISTRY_UNREACHABLE'
+  | 'ERR_TLS'
+  | 'ERR_TOKEN_SERVICE'
+  | 'ERR_INTERACTIVE';
 
 /** Base class of every error regcred produces. */
 export class RegcredError extends Error {
@@ -193,5 +200,59 @@ export class UsageError extends RegcredError {
   constructor(message: string) {
     super('ERR_USAGE', message);
     this.name = 'UsageError';
+  }
+}
+
+/** config.json could not be written; the old file is left as it was. */
+export class ConfigWriteError extends RegcredError {
+  /** The file that was to be written. */
+  readonly path: string;
+
+  constructor(path: string, detail: string, options?: ErrorOptions) {
+    super('ERR_CONFIG_WRITE', `Cannot write ${path}: ${detail}`, options);
+    this.name = 'ConfigWriteError';
+    this.path = path;
+  }
+}
+
+/** Why a registry login failed; see {@link RegistryLoginError}. */
+export type LoginFailureCode = Extract<
+  ErrorCode,
+  | 'ERR_LOGIN_UNAUTHORIZED'
+  | 'ERR_LOGIN_FAILED'
+  | 'ERR_REGISTRY_UNREACHABLE'
+  | 'ERR_TLS'
+  | 'ERR_TOKEN_SERVICE'
+>;
+
+/**
+ * A registry (or its token service) refused a login, or could not be
+ * reached. The message names the URL tried and, for a refusal, quotes the
+ * registry's own words; it never holds the password or a token.
+ */
+export class RegistryLoginError extends RegcredError {
+  /** The URL whose answer decided the failure. */
+  readonly url: string;
+  /** The HTTP status, when there was an answer. */
+  readonly status: number | undefined;
+
+  constructor(
+    code: LoginFailureCode,
+    message: string,
+    details: { url: string; status?: number },
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+    this.name = 'RegistryLoginError';
+    this.url = details.url;
+    this.status = details.status;
+  }
+}
+
+/** A prompt was needed but there is no terminal to ask on. */
+export class InteractiveLoginError extends RegcredError {
+  constructor(message: string) {
+    super('ERR_INTERACTIVE', message);
+    this.name = 'InteractiveLoginError';
   }
 }
