@@ -25,6 +25,9 @@ const common = {
   // loaded from node_modules when those commands run, so the start-up of
   // the helper-facing commands does not pay for them
   external: ['undici', 'proper-lockfile'],
+  // bin/regcred runs the bundle in a vm.Script, where import() has no
+  // loader; a dynamic import of those externals must become a require
+  supported: { 'dynamic-import': false },
 };
 
 await build({

@@ -52,3 +52,64 @@ test('parseCommandLine() treats the value of --config as a value, not a command'
   assert.equal(line.command, 'get');
   assert.equal(line.global.config, 'list');
 });
+
+test('parseCommandLine() reads login options, short and long', () => {
+  const line = parseCommandLine([
+    'login',
+    '-u',
+    'alice',
+    '--password-stdin',
+    '--certs-dir',
+    '/certs',
+    'registry.example:5000',
+  ]);
+  assert.equal(line.command, 'login');
+  assert.equal(line.options.username, 'alice');
+  assert.equal(line.options['password-stdin'], true);
+  assert.equal(line.options['certs-dir'], '/certs');
+  assert.equal(line.options.password, undefined);
+  assert.deepEqual(line.positionals, ['registry.example:5000']);
+});
+
+test('parseCommandLine() keeps an empty -u or -p value for login to refuse', () => {
+  const line = parseCommandLine(['login', '-u', '', '--password=']);
+  assert.equal(line.options.username, '');
+  assert.equal(line.options.password, '');
+});
+
+test('parseCommandLine() accepts global options around login and logout', () => {
+  const login = parseCommandLine([
+    '--config',
+    '/c',
+    'login',
+    '--username=bob',
+    '--helper-timeout',
+    '5',
+    'h',
+    '--debug',
+  ]);
+  assert.equal(login.command, 'login');
+  assert.equal(login.global.config, '/c');
+  assert.equal(login.global.helperTimeout, '5');
+  assert.equal(login.global.debug, true);
+  assert.equal(login.options.username, 'bob');
+  assert.deepEqual(login.positionals, ['h']);
+
+  const logout = parseCommandLine(['logout', '--all', '--config=/d']);
+  assert.equal(logout.command, 'logout');
+  assert.equal(logout.options.all, true);
+  assert.equal(logout.global.config, '/d');
+});
+
+test('parseCommandLine() rejects login options before the command or elsewhere', () => {
+  assert.throws(
+    () => parseCommandLine(['--password-stdin', 'login']),
+    /put it after the command name/,
+  );
+  assert.throws(() => parseCommandLine(['logout', '-u', 'x']), UsageError);
+  assert.throws(
+    () => parseCommandLine(['get', '--all']),
+    /it is an option of 'logout'/,
+  );
+  assert.throws(() => parseCommandLine(['login', '--username']), UsageError);
+});

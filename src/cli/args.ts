@@ -31,6 +31,15 @@ export const COMMAND_OPTIONS = {
   explain: {
     json: { type: 'boolean' },
   },
+  login: {
+    username: { type: 'string', short: 'u' },
+    password: { type: 'string', short: 'p' },
+    'password-stdin': { type: 'boolean' },
+    'certs-dir': { type: 'string' },
+  },
+  logout: {
+    all: { type: 'boolean' },
+  },
   help: {},
 } as const satisfies Record<string, OptionSpecs>;
 

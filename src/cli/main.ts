@@ -24,8 +24,9 @@ export interface CommandContext {
   helperTimeoutMs: number;
 }
 
-/** Exit statuses of the CLI. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/** Exit statuses of the CLI; `interrupted` is Ctrl-C at a prompt (128 +
+ * SIGINT, as a shell reports a process that SIGINT ended). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 /** Runs the CLI with `argv` and returns its exit status. */
 export async function main(
@@ -79,6 +80,10 @@ async function runCommand(context: CommandContext): Promise<number> {
     case 'explain':
       // loaded on demand: the helper-facing commands start faster without it
       return (await import('./commands/explain.js')).runExplain(context);
+    case 'login':
+      return (await import('./commands/login.js')).runLogin(context);
+    case 'logout':
+      return (await import('./commands/logout.js')).runLogout(context);
     default:
       throw new UsageError(`Unknown command '${context.line.command}'`);
   }

@@ -22,11 +22,34 @@ Commands:
   explain [REF]        Where your login lives: user, config file, store,
                        helper, daemon, and what changes under sudo or in a
                        container
+  login [SERVER]       Check credentials with the registry (Docker Hub
+                       without SERVER) and store them where docker login
+                       would: a credential helper, or config.json
+  logout [SERVER]      Erase the stored credentials for SERVER (Docker Hub
+                       without SERVER)
+  logout --all         Erase every stored credential, in every store
 
 Command options (after the command name):
   --strict             get, list: treat a warning (a failing helper) as an
                        error: exit 1
   --json               list, explain: machine-readable output
+  -u, --username USER  login: the user name (trimmed of spaces)
+  -p, --password PW    login: the password (insecure: other users can see
+                       it; prefer --password-stdin)
+  --password-stdin     login: read the password or token from stdin; one
+                       final line ending (LF, CRLF or CR) is dropped and
+                       every other character kept (Docker 28.2.2 also
+                       trims spaces; regcred does not)
+  --certs-dir DIR      login: read registry CAs and client certificates
+                       from DIR/HOST[:PORT]/ instead of /etc/docker/certs.d
+                       (or $REGCRED_CERTS_DIR)
+  --all                logout: every registry, every store
+
+Login without -u, -p or --password-stdin first tries the stored
+credentials, then prompts (only on a terminal). Unlike Docker 28.2.2:
+passwords are never trimmed; a stored identity token is re-used;
+'logout docker.io' also erases the Docker Hub login; logout exits 1 when
+a credential helper could not erase (Docker exits 0); bad flags exit 2.
 
 Global options (before or after the command name):
   --config DIR         Config directory (default: $DOCKER_CONFIG, else
@@ -37,5 +60,12 @@ Global options (before or after the command name):
   -h, --help           This help
   -v, --version        The version
 
-Exit status: 0 success, 1 failure (or a warning with --strict), 2 usage.
+Examples:
+  regcred login -u alice --password-stdin registry.example.com < pw.txt
+  regcred login localhost:5000      # prompts on a terminal
+  regcred logout registry.example.com
+  regcred logout --all
+
+Exit status: 0 success, 1 failure (or a warning with --strict), 2 usage,
+130 login prompt cancelled with Ctrl-C.
 `;
