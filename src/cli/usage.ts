@@ -5,7 +5,7 @@
  */
 
 /** The package version, kept in step with package.json by a test. */
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 /** `regcred --help`. */
 export const USAGE = `Usage: regcred [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]

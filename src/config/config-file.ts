@@ -32,7 +32,7 @@ import {
   type GoValue,
 } from './go-decode.js';
 import { readJsonValue } from './json-reader.js';
-import { toPlainValue } from './json-tree.js';
+import { toPlainValue, type JsonNode } from './json-tree.js';
 
 /** An `auths` entry as written in the file, under Docker's field names. */
 export interface RawAuthEntry {
@@ -68,6 +68,16 @@ export interface ConfigFile {
    * Always an object; empty for a missing, empty or `null` file.
    */
   raw: unknown;
+  /**
+   * The file's JSON value as the reader built it: members in file order,
+   * duplicates and other-case keys included, numbers as written. The
+   * writer (config-writer.ts) re-emits unknown keys from it. Undefined for
+   * a missing, empty or whitespace-only file.
+   *
+   * Not enumerable, so that the model compares and prints as a plain
+   * record; a copy made by spreading (`{ ...config }`) does not carry it.
+   */
+  readonly document?: JsonNode;
   /** Parse problems are thrown, never carried in the model. */
   hasParseWarning?: never;
 }
@@ -76,8 +86,11 @@ const STRING: GoType = { kind: 'string' };
 const STRING_MAP: GoType = { kind: 'map', elem: STRING };
 const STRING_SLICE: GoType = { kind: 'slice', elem: STRING };
 
-/** Docker's `types.AuthConfig`, an `auths` entry. */
-const AUTH_CONFIG: GoType = {
+/** A Go struct type: its JSON field names, in the struct's order. */
+export type GoStructType = Extract<GoType, { kind: 'struct' }>;
+
+/** Docker's `types.AuthConfig`, an `auths` entry, fields in Go order. */
+export const AUTH_CONFIG_TYPE: GoStructType = {
   kind: 'struct',
   fields: {
     username: STRING,
@@ -90,8 +103,8 @@ const AUTH_CONFIG: GoType = {
   },
 };
 
-/** Docker's `configfile.ProxyConfig`, a `proxies` value. */
-const PROXY_CONFIG: GoType = {
+/** Docker's `configfile.ProxyConfig`, a `proxies` value, in Go order. */
+export const PROXY_CONFIG_TYPE: GoStructType = {
   kind: 'struct',
   fields: {
     httpProxy: STRING,
@@ -104,7 +117,7 @@ const PROXY_CONFIG: GoType = {
 
 /** Docker 28's `configfile.ConfigFile`, every field it types. */
 const CONFIG_FILE_FIELDS: Readonly<Record<string, GoType>> = {
-  auths: { kind: 'map', elem: AUTH_CONFIG },
+  auths: { kind: 'map', elem: AUTH_CONFIG_TYPE },
   HttpHeaders: STRING_MAP,
   psFormat: STRING,
   imagesFormat: STRING,
@@ -122,7 +135,7 @@ const CONFIG_FILE_FIELDS: Readonly<Record<string, GoType>> = {
   configFormat: STRING,
   nodesFormat: STRING,
   pruneFilters: STRING_SLICE,
-  proxies: { kind: 'map', elem: PROXY_CONFIG },
+  proxies: { kind: 'map', elem: PROXY_CONFIG_TYPE },
   currentContext: STRING,
   cliPluginsExtraDirs: STRING_SLICE,
   plugins: { kind: 'map', elem: STRING_MAP },
@@ -132,7 +145,14 @@ const CONFIG_FILE_FIELDS: Readonly<Record<string, GoType>> = {
   experimental: STRING,
 };
 
-const CONFIG_FILE: GoType = { kind: 'struct', fields: CONFIG_FILE_FIELDS };
+/**
+ * Docker 28's `configfile.ConfigFile`: its fields in the order Docker
+ * writes them (docker-cli-auth.md section 1.3), each with its Go type.
+ */
+export const CONFIG_FILE_TYPE: GoStructType = {
+  kind: 'struct',
+  fields: CONFIG_FILE_FIELDS,
+};
 
 /**
  * Names the Docker config field a top-level key sets, matched as Docker
@@ -180,7 +200,7 @@ export function parseConfig(text: string, path: string): ConfigFile {
   const document = read.value;
   if (document === undefined) return { ...emptyConfig(path), exists: true };
 
-  const decoded = decodeGoValue(document, CONFIG_FILE);
+  const decoded = decodeGoValue(document, CONFIG_FILE_TYPE);
   if (!decoded.ok) {
     const { reason, position } = decoded.problem;
     throw new ConfigParseError(path, reason, position);
@@ -188,7 +208,15 @@ export function parseConfig(text: string, path: string): ConfigFile {
 
   // a top-level null decodes to an empty struct; raw stays an object
   const raw = document.kind === 'object' ? toPlainValue(document) : {};
-  return { ...toModel(decoded.value, path), raw };
+  return withDocument({ ...toModel(decoded.value, path), raw }, document);
+}
+
+/** Attaches the JSON tree to a model, out of enumeration (see `document`). */
+function withDocument(config: ConfigFile, document: JsonNode): ConfigFile {
+  return Object.defineProperty(config, 'document', {
+    value: document,
+    enumerable: false,
+  });
 }
 
 /**

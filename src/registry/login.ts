@@ -25,6 +25,7 @@
  */
 import { RegistryLoginError } from '../errors.js';
 import { debug } from '../debug.js';
+import { VERSION } from '../version.js';
 import { challengesOf, type Challenge } from './challenge.js';
 import { loginEndpoints, type LoginEndpoint } from './endpoints.js';
 import { statusTexts } from './lazy-modules.js';
@@ -34,12 +35,8 @@ import { HttpTransport, type RequestPurpose } from './transport.js';
 
 /**
  * The User-Agent of regcred's requests, `regcred/<version>`.
- *
- * NOTE: the version is written here as well as in cli/usage.ts, because
- * registry/ may not import from cli/; a test keeps it equal to
- * package.json's.
  */
-export const DEFAULT_USER_AGENT = 'regcred/0.1.0';
+export const DEFAULT_USER_AGENT = `regcred/${VERSION}`;
 
 /** What a registry login needs. */
 export interface RegistryLoginOptions {
