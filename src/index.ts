@@ -43,7 +43,10 @@ export type { StoreChoice, StoreSource } from './stores/store-choice.js';
 export {
   ConfigParseError,
   ConfigReadError,
+  ConfigWriteError,
   HelperError,
+  InteractiveLoginError,
+  RegistryLoginError,
   InvalidAddressError,
   InvalidReferenceError,
   OutputError,
@@ -53,7 +56,29 @@ export {
   type HelperAction,
   type HelperFailure,
   type HelperFailureReason,
+  type LoginFailureCode,
 } from './errors.js';
+export {
+  loginToRegistry,
+  type RegistryLoginOptions,
+  type RegistryLoginResult,
+} from './registry/login.js';
+export {
+  eraseAllCredentials,
+  eraseCredentials,
+  storeCredentials,
+  type CredentialsToStore,
+  type CredentialWriterOptions,
+  type EraseRequest,
+  type EraseResult,
+  type StoreOutcome,
+} from './stores/credential-writer.js';
+export {
+  updateConfigFile,
+  type ConfigChange,
+  type ConfigUpdateOptions,
+  type ConfigUpdateResult,
+} from './config/config-update.js';
 export {
   DOCKER_HUB_KEY,
   credentialKeyForDomain,
