@@ -256,3 +256,15 @@ export class InteractiveLoginError extends RegcredError {
     this.name = 'InteractiveLoginError';
   }
 }
+
+/**
+ * A check Docker's `login` or `logout` makes on its own flags failed (a
+ * conflict, an empty value, a second SERVER). The message is Docker's,
+ * and so is the exit status: 1, where regcred's other usage errors give 2.
+ */
+export class LoginFlagError extends RegcredError {
+  constructor(message: string) {
+    super('ERR_USAGE', message);
+    this.name = 'LoginFlagError';
+  }
+}

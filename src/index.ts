@@ -46,6 +46,7 @@ export {
   ConfigWriteError,
   HelperError,
   InteractiveLoginError,
+  LoginFlagError,
   RegistryLoginError,
   InvalidAddressError,
   InvalidReferenceError,

@@ -68,8 +68,8 @@ export interface StoreOutcome {
  *
  * - Helper store: the helper's `store` first (an identity token as user
  *   `<token>`, Docker's convention, which loses the user name), then a
- *   placeholder entry that keeps only `email` and `registrytoken` of the
- *   old one. A detected default store is written as `credsStore`, as
+ *   placeholder entry `{}` (Docker's, which drops even the old entry's
+ *   e-mail). A detected default store is written as `credsStore`, as
  *   Docker persists it on its first save.
  * - File store: the whole entry is replaced by `auth` (user and password,
  *   or user and '' with an identity token) and `identitytoken`.
@@ -113,17 +113,18 @@ export async function storeCredentials(
   return { store, fileWritten: written, plaintextPassword };
 }
 
-/** The `{}` (or `{email, registrytoken}`) entry beside a helper's secret. */
+/**
+ * The `{}` entry beside a helper's secret. Docker builds it from the new
+ * login, which has no e-mail or registry token, so an old entry's are
+ * dropped too.
+ */
 async function writePlaceholder(
   key: string,
   store: StoreChoice & { kind: 'helper' },
   options: CredentialWriterOptions,
 ): Promise<boolean> {
   const { written } = await updateConfigFile(options.configPath, (current) => {
-    const old = current.auths.get(key) ?? {};
     const placeholder: RawAuthEntry = {};
-    if (old.email) placeholder.email = old.email;
-    if (old.registrytoken) placeholder.registrytoken = old.registrytoken;
     // Docker persists a detected default store on its first save. Another
     // process may have chosen a store meanwhile; its choice is kept.
     const persist =

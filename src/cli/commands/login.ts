@@ -17,7 +17,7 @@ import {
   RegcredError,
   RegistryLoginError,
   HelperError,
-  UsageError,
+  LoginFlagError,
 } from '../../errors.js';
 import { debug } from '../../debug.js';
 import { DOCKER_HUB_KEY } from '../../reference/image-reference.js';
@@ -130,14 +130,14 @@ function givesCredentials(request: LoginRequest): boolean {
 /**
  * Reads and checks the options, in Docker's order and words.
  *
- * @throws {UsageError} for a conflict, a missing or empty value, or more
- *   than one SERVER.
+ * @throws {LoginFlagError} for a conflict, a missing or empty value, or
+ *   more than one SERVER.
  */
 function readLoginRequest(context: CommandContext): LoginRequest {
   const { options, positionals } = context.line;
   const [server, ...extra] = positionals;
   if (extra.length > 0) {
-    throw new UsageError(
+    throw new LoginFlagError(
       `'login' takes at most one SERVER; unexpected '${extra[0]}'`,
     );
   }
@@ -150,17 +150,17 @@ function readLoginRequest(context: CommandContext): LoginRequest {
     certsDir: options['certs-dir'] as string | undefined,
   };
   if (request.passwordStdin && request.password !== undefined) {
-    throw new UsageError(
+    throw new LoginFlagError(
       'conflicting options: cannot specify both --password and --password-stdin',
     );
   }
   if (request.passwordStdin && request.username === undefined) {
-    throw new UsageError(
+    throw new LoginFlagError(
       'the --password-stdin option requires --username to be set',
     );
   }
-  if (request.username === '') throw new UsageError('username is empty');
-  if (request.password === '') throw new UsageError('password is empty');
+  if (request.username === '') throw new LoginFlagError('username is empty');
+  if (request.password === '') throw new LoginFlagError('password is empty');
   return request;
 }
 
@@ -334,14 +334,18 @@ function isFalse(value: string | undefined): boolean {
 }
 
 /**
- * A user name with ':' cannot work: Basic authentication splits at the
- * first colon, and so does config.json's `auth` field.
+ * A user name with ':' cannot work: the registry reads the part after the
+ * first colon as the password, and so does config.json's `auth` field.
+ *
+ * NOTE: Docker sends and stores it anyway (`a:b` with `pw` becomes the
+ * user `a` with the password `b:pw`); regcred refuses before any request.
  */
 function checkUsername(username: string): void {
   if (username.includes(':')) {
-    throw new UsageError(
-      `The user name '${username}' holds ':', which Basic authentication ` +
-        'and config.json cannot keep apart from the password',
+    throw new LoginFlagError(
+      `The user name '${username}' contains ':'; registries and ` +
+        "config.json read everything after the first ':' as the " +
+        'password, so this login could never work. Check the -u value',
     );
   }
 }

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { UsageError } from '../../errors.js';
+import { LoginFlagError, UsageError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { DOCKER_HUB_KEY } from '../../reference/image-reference.js';
 import { convertToHostname } from '../../reference/server-address.js';
@@ -44,7 +44,7 @@ export async function runLogout(context: CommandContext): Promise<number> {
   const all = line.options.all === true;
   const [server, ...extra] = line.positionals;
   if (extra.length > 0) {
-    throw new UsageError(
+    throw new LoginFlagError(
       `'logout' takes at most one SERVER; unexpected '${extra[0]}'`,
     );
   }
