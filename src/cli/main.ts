@@ -6,7 +6,8 @@
  */
 import { setDebugSink } from '../debug.js';
 import { RegcredError, UsageError } from '../errors.js';
-import { CredentialResolver } from '../resolver.js';
+import { CredentialResolver, type ConfigContext } from '../resolver.js';
+import type { CredentialWriterOptions } from '../stores/credential-writer.js';
 import { signalRunningHelpers } from '../stores/helper-client.js';
 import { parseTimeoutSeconds } from '../timeout.js';
 import { parseCommandLine, type CommandLine } from './args.js';
@@ -115,6 +116,26 @@ export function createCliResolver(context: CommandContext): CredentialResolver {
       ? {}
       : { configDir: line.global.config }),
   });
+}
+
+/**
+ * Where `login` and `logout` write for one CLI run: the config file and
+ * store settings as loaded, helpers run as Docker runs them (stderr passed
+ * through).
+ */
+export function createCliWriterOptions(
+  context: CommandContext,
+  loaded: ConfigContext,
+): CredentialWriterOptions {
+  return {
+    configPath: loaded.location.file,
+    settings: loaded.settings,
+    helper: {
+      env: context.env,
+      timeoutMs: context.helperTimeoutMs,
+      stderr: 'inherit',
+    },
+  };
 }
 
 /** Prints an error for people and returns the exit status it deserves. */

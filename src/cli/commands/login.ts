@@ -33,7 +33,7 @@ import {
   type CredentialWriterOptions,
 } from '../../stores/credential-writer.js';
 import type { CommandContext } from '../main.js';
-import { EXIT, createCliResolver } from '../main.js';
+import { EXIT, createCliResolver, createCliWriterOptions } from '../main.js';
 import { printable } from '../output.js';
 import {
   promptLine,
@@ -171,15 +171,7 @@ async function openSession(
 ): Promise<LoginSession> {
   const resolver = createCliResolver(context);
   const config = await resolver.loadContext();
-  const writer: CredentialWriterOptions = {
-    configPath: config.location.file,
-    settings: config.settings,
-    helper: {
-      env: context.env,
-      timeoutMs: context.helperTimeoutMs,
-      stderr: 'inherit',
-    },
-  };
+  const writer = createCliWriterOptions(context, config);
   debug(`login: key '${key}', config ${config.location.file}`);
   return { context, key, resolver, config, writer, certsDir };
 }

@@ -25,7 +25,7 @@ import {
   type EraseResult,
 } from '../../stores/credential-writer.js';
 import type { CommandContext } from '../main.js';
-import { EXIT, createCliResolver } from '../main.js';
+import { EXIT, createCliResolver, createCliWriterOptions } from '../main.js';
 import { printable } from '../output.js';
 
 /** Where Docker's device-code login keeps Hub's OAuth tokens. */
@@ -57,15 +57,7 @@ export async function runLogout(context: CommandContext): Promise<number> {
   const plan = all ? undefined : planLogout(server);
   // an unparsable config.json stops here, untouched
   const config = await createCliResolver(context).loadContext();
-  const writer: CredentialWriterOptions = {
-    configPath: config.location.file,
-    settings: config.settings,
-    helper: {
-      env: context.env,
-      timeoutMs: context.helperTimeoutMs,
-      stderr: 'inherit',
-    },
-  };
+  const writer = createCliWriterOptions(context, config);
   if (plan === undefined) return logoutEverywhere(context, config, writer);
 
   out.result(`Removing login credentials for ${shown(plan.shown)}\n`);
