@@ -6,6 +6,10 @@
 //    pull, so the CLI's start-up is on that path).
 // 2. Helper processes for 1,000 library lookups over 10 registries.
 //    Goal: 10 or fewer (one per registry while answers are cached).
+// 3. Login (bench/login.mjs): HTTP requests per `regcred login` against
+//    the real `docker login` on Debian's registry, and wall time, for
+//    Basic over http and TLS and for a token service.
+//    Goal: no more requests than docker for each password flow.
 import { spawnSync } from 'node:child_process';
 import {
   mkdtempSync,
@@ -18,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CredentialResolver } from '../dist/index.js';
+import { benchLogin } from './login.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 
@@ -98,3 +103,4 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+await benchLogin();

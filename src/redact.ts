@@ -6,13 +6,31 @@
  * @module
  */
 
-const AUTHORIZATION_REGEXP = /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
+// A header value follows `Basic` or `Bearer`; the words regcred's own
+// messages put there (`Bearer challenge`, `Basic auth`) are left alone.
+const AUTHORIZATION_REGEXP =
+  /\b(Basic|Bearer)\s+(?!(?:auth|authentication|challenge|challenges|token|tokens|realm|credentials|scheme)\b)[A-Za-z0-9._~+/=-]+/gi;
 const SECRET_FIELD_REGEXP =
   /("?(?:password|secret|auth|identitytoken|registrytoken|refresh_token|access_token|token)"?\s*[:=]\s*)"[^"]*"/gi;
-// The words regcred itself writes after such a name (`password: set`) are
-// descriptions, not values, and are left alone.
-const SECRET_ASSIGNMENT_REGEXP =
-  /\b((?:password|passwd|secret|auth|identitytoken|registrytoken|refresh_token|access_token|token)\s*[=:]\s*)(?!\[redacted\]|(?:set|unset|none|empty|not|no)\b)[^\s&"',;]+/gi;
+const SECRET_NAMES =
+  'password|passwd|secret|auth|identitytoken|registrytoken|refresh_token|' +
+  'access_token|token';
+// `name=value` (a form or query field): the value is masked whatever it is.
+// A name inside a URL path (`/token`) is not a field name.
+const SECRET_FIELD_ASSIGNMENT_REGEXP = new RegExp(
+  `(?<![/\\w.-])((?:${SECRET_NAMES})\\s*=\\s*)(?!\\[redacted\\])[^\\s&"',;]+`,
+  'gi',
+);
+// `name: value` in prose: masked only when the value looks like a secret
+// (it holds a digit or a symbol, or is long), so regcred's own sentences
+// such as `no usable token: the answer is not JSON` or `password: set`
+// stay readable.
+const SECRET_COLON_REGEXP = new RegExp(
+  `(?<![/\\w.-])((?:${SECRET_NAMES})\\s*:\\s*)` +
+    `(?!\\[redacted\\])(?=[^\\s&"',;:]*[^A-Za-z\\s&"',;:]|[^\\s&"',;:]{20})` +
+    `[^\\s&"',;:]+`,
+  'gi',
+);
 const URL_USERINFO_REGEXP = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
 
 /** The text that stands in for a removed secret. */
@@ -27,6 +45,7 @@ export function redact(text: string): string {
   return text
     .replace(AUTHORIZATION_REGEXP, `$1 ${REDACTED}`)
     .replace(SECRET_FIELD_REGEXP, `$1"${REDACTED}"`)
-    .replace(SECRET_ASSIGNMENT_REGEXP, `$1${REDACTED}`)
+    .replace(SECRET_FIELD_ASSIGNMENT_REGEXP, `$1${REDACTED}`)
+    .replace(SECRET_COLON_REGEXP, `$1${REDACTED}`)
     .replace(URL_USERINFO_REGEXP, `$1${REDACTED}@`);
 }

@@ -104,10 +104,10 @@ describe(
       ],
     ];
     for (const [name, args, message] of cases) {
-      test(`${name}: usage error, exit 2, nothing written`, async (t) => {
+      test(`${name}: Docker's error and exit 1, nothing written`, async (t) => {
         const { sandbox, configPath } = newCase(t);
         const run = await runCli(['login', ...args, 'r.example'], sandbox.env);
-        assert.equal(run.status, 2);
+        assert.equal(run.status, 1);
         assert.equal(run.stdout, '');
         assert.equal(run.stderr, `error: ${message}\n`);
         assert.equal(existsSync(configPath), false);
@@ -269,8 +269,8 @@ describe('login to the file store', { concurrency: true }, () => {
   test('refuses a user name with a colon before asking the registry', async (t) => {
     const { configPath, loginWithStdin } = newCase(t);
     const run = await loginWithStdin('al:ice', registry.host, 'pw\n');
-    assert.equal(run.status, 2);
-    assert.match(run.stderr, /holds ':'/);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /contains ':'.*Check the -u value/);
     assert.equal(existsSync(configPath), false);
   });
 

@@ -245,9 +245,9 @@ describe('logout SERVER', () => {
     assert.match(run.stderr, new RegExp(`config ${other}/config\\.json`));
   });
 
-  test('refuses two servers, and --all with a server, as usage errors', async () => {
+  test('refuses two servers (exit 1, as Docker) and --all with a server', async () => {
     const two = await runCli(['logout', 'a', 'b'], sandbox.env);
-    assert.equal(two.status, 2);
+    assert.equal(two.status, 1);
     assert.match(two.stderr, /at most one SERVER; unexpected 'b'/);
     const both = await runCli(['logout', '--all', 'a'], sandbox.env);
     assert.equal(both.status, 2);

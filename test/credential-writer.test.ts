@@ -194,7 +194,7 @@ describe('storeCredentials() through a helper', () => {
     ]);
   });
 
-  test('keeps only email and registrytoken of the old entry', async () => {
+  test('leaves {} beside the helper, as Docker, whatever the old entry held', async () => {
     writeHelper('fake', {});
     sandbox.writeConfig({
       auths: {
@@ -211,9 +211,7 @@ describe('storeCredentials() through a helper', () => {
       { key: 'r.example', username: 'u', password: 'p2' },
       options(settings({ credHelpers: new Map([['r.example', 'fake']]) })),
     );
-    assert.deepEqual(readAuths(), {
-      'r.example': { email: 'u@example.com', registrytoken: 'RT' },
-    });
+    assert.deepEqual(readAuths(), { 'r.example': {} });
     const written = JSON.parse(readText()) as Record<string, unknown>;
     assert.equal(written.credsStore, undefined, 'no credsStore invented');
   });

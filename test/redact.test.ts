@@ -27,3 +27,22 @@ test('redact() leaves descriptions of secrets alone', () => {
   const text = 'username alice, password: set (redacted), token: none';
   assert.equal(redact(text), text);
 });
+
+test("redact() leaves regcred's own sentences about tokens readable", () => {
+  const texts = [
+    'refused by the token service http://127.0.0.1:5/token: unauthorized: ' +
+      'invalid username or password',
+    'the realm gave no usable token: the answer is not JSON',
+    'its Bearer challenge names no realm; it asks for Basic auth',
+  ];
+  for (const text of texts) assert.equal(redact(text), text);
+});
+
+test('redact() still masks secret-looking values after a colon', () => {
+  assert.equal(redact('token: abc123'), 'token: [redacted]');
+  assert.equal(
+    redact('secret: aVeryLongSecretWithOnlyLetters'),
+    'secret: [redacted]',
+  );
+  assert.equal(redact('/token?token=abc'), '/token?token=[redacted]');
+});
