@@ -2,7 +2,9 @@
 // - dist/cli/regcred.cjs, the CLI in one CommonJS file. Docker runs a
 //   credential helper on every pull, so the CLI's start-up matters: one
 //   CommonJS file starts markedly faster than many ES modules (see bench/);
-// - dist/index.cjs, the library for CommonJS programs (`require('regcred')`).
+// - dist/index.cjs, the library for CommonJS programs (`require('regcred')`);
+// - dist/cli/vendor.cjs, undici and proper-lockfile for the CLI's login and
+//   logout, apart so that the other commands never read them.
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 
@@ -40,8 +42,16 @@ await build({
   entryPoints: ['src/index.ts'],
   outfile: 'dist/index.cjs',
 });
+// undici and proper-lockfile for the CLI, precompiled apart (see
+// vendor-entry.cjs)
+await build({
+  ...common,
+  external: [],
+  entryPoints: ['scripts/vendor-entry.cjs'],
+  outfile: 'dist/cli/vendor.cjs',
+});
 
-// V8's code cache for the bundle, made by running it once
+// V8's code caches for the bundles, made by running them once
 const cache = spawnSync(process.execPath, ['scripts/make-code-cache.cjs'], {
   stdio: ['ignore', 'ignore', 'inherit'],
 });

@@ -3,19 +3,36 @@
  * use: undici (left out of the CLI's bundle) and the network and crypto
  * builtins. Loading them at start-up would slow every `regcred get`.
  *
- * They are loaded with `require`, not `import()`: the CLI's bundle runs
- * in a `vm.Script`, where a dynamic `import()` fails ("A dynamic import
- * callback was not specified").
- *
  * @module
  */
 import { createRequire } from 'node:module';
 
 const requireLazily = createRequire(import.meta.url);
 
-/** The undici package. */
-export function undici(): typeof import('undici') {
-  return requireLazily('undici') as typeof import('undici');
+type Undici = typeof import('undici');
+let loadedUndici: Undici | undefined;
+
+/**
+ * Loads the undici package. A dynamic import, so that the CLI can hand it
+ * the copy it keeps precompiled (see bin/regcred); the bundle turns it
+ * into a call of the `require` the CLI gives it.
+ */
+export async function loadUndici(): Promise<Undici> {
+  // the namespace of a CommonJS package: its exports as named exports
+  loadedUndici ??= (await import('undici')) as unknown as Undici;
+  return loadedUndici;
+}
+
+/**
+ * The undici package, once {@link loadUndici} has loaded it.
+ *
+ * @throws {Error} when it has not been loaded yet: a bug in the caller.
+ */
+export function undici(): Undici {
+  if (loadedUndici === undefined) {
+    throw new Error('undici is used before loadUndici() loaded it');
+  }
+  return loadedUndici;
 }
 
 /** `node:tls`. */

@@ -20,7 +20,7 @@
 import type { Dispatcher } from 'undici';
 import { RegistryLoginError } from '../errors.js';
 import { debug } from '../debug.js';
-import { undici } from './lazy-modules.js';
+import { loadUndici, undici } from './lazy-modules.js';
 import { connectionFailure, timeoutFailure } from './network-errors.js';
 import { proxyFor, proxySettingsFrom, type ProxySettings } from './proxy.js';
 import type { TlsMaterial } from './tls-material.js';
@@ -216,9 +216,9 @@ export class HttpTransport {
     form: string | undefined,
     signal: AbortSignal,
   ): Promise<Dispatcher.ResponseData> {
+    const { request } = await loadUndici();
     const tls = this.#tlsFor(url);
     const dispatcher = this.#dispatcherFor(url, tls);
-    const { request } = undici();
     try {
       return await request(url, {
         method: method as Dispatcher.HttpMethod,
