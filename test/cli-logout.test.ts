@@ -250,7 +250,7 @@ describe('logout SERVER', () => {
     assert.equal(two.status, 1);
     assert.match(two.stderr, /at most one SERVER; unexpected 'b'/);
     const both = await runCli(['logout', '--all', 'a'], sandbox.env);
-    assert.equal(both.status, 2);
+    assert.equal(both.status, 1);
     assert.match(both.stderr, /give it no SERVER/);
     assert.equal(both.stdout, '');
   });

@@ -91,7 +91,11 @@ export async function promptLine(
       text += chunk;
       take();
     };
-    const onEnd = (): void => finish(text);
+    const onEnd = (): void => {
+      // Ctrl-D: no Enter moved the cursor to the next line
+      out.result('\n');
+      finish(text);
+    };
     const onError = (error: Error): void => {
       stop();
       reject(error);

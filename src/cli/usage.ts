@@ -49,7 +49,7 @@ Login without -u, -p or --password-stdin first tries the stored
 credentials, then prompts (only on a terminal). Unlike Docker 28.2.2:
 passwords are never trimmed; a stored identity token is re-used;
 'logout docker.io' also erases the Docker Hub login; logout exits 1 when
-a credential helper could not erase (Docker exits 0); bad flags exit 2.
+a credential helper could not erase (Docker exits 0).
 
 Global options (before or after the command name):
   --config DIR         Config directory (default: $DOCKER_CONFIG, else
@@ -66,6 +66,7 @@ Examples:
   regcred logout registry.example.com
   regcred logout --all
 
-Exit status: 0 success, 1 failure (or a warning with --strict), 2 usage,
-130 login prompt cancelled with Ctrl-C.
+Exit status: 0 success; 1 failure (or a warning with --strict), and the
+argument checks login and logout share with Docker; 2 any other usage
+error (an unknown option or command); 130 login prompt cancelled.
 `;

@@ -159,6 +159,7 @@ export async function loginToRegistry(
   );
 
   let lastError: RegistryLoginError | undefined;
+  let refusal: RegistryLoginError | undefined;
   for (const { endpoint, tls } of attempts) {
     debug(`login: trying ${endpoint.url}`);
     try {
@@ -179,10 +180,20 @@ export async function loginToRegistry(
           `endpoint: ${failure.error.message}`,
       );
       lastError = failure.error;
+      refusal ??= isRefusal(failure.error) ? failure.error : undefined;
     }
   }
-  // there is always at least one endpoint
-  throw lastError as RegistryLoginError;
+  // NOTE: Docker reports the last endpoint's error, so a wrong password on
+  // a TLS registry on loopback shows as the http fallback's "400 Bad
+  // Request". A refusal of the credentials, wherever it came, is what the
+  // user needs to hear; regcred reports that one.
+  // (there is always at least one endpoint)
+  throw refusal ?? (lastError as RegistryLoginError);
+}
+
+/** True when a registry answered and refused the credentials. */
+function isRefusal(error: RegistryLoginError): boolean {
+  return error.code === 'ERR_LOGIN_UNAUTHORIZED' && error.status === 401;
 }
 
 /** The registry's TLS settings, and those for other host names. */

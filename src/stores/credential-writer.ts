@@ -47,7 +47,7 @@ export interface CredentialsToStore {
   /** The password; ignored when `identityToken` is set. */
   password: string;
   /** A refresh token from the token service, stored instead. */
-  identityToken?: string;
+  identityToken?: string | undefined;
 }
 
 /** What {@link storeCredentials} did. */

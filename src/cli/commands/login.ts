@@ -391,10 +391,28 @@ async function saveCredentials(
     if (!(error instanceof HelperError)) throw error;
     throw new RegcredError(
       error.code,
-      `Error saving credentials: error storing credentials - err: ${error.message}`,
+      `Error saving credentials: error storing credentials - err: ${error.message}` +
+        detectedStoreHint(session),
       { cause: error },
     );
   }
+}
+
+/**
+ * Why a helper nobody configured was asked: Docker's default-store
+ * detection picked it, which surprises most people it happens to.
+ */
+function detectedStoreHint(session: LoginSession): string {
+  const { settings } = session.writer;
+  if (!settings.credsStoreDetected) return '';
+  return (
+    `\nNo credential store is configured, so regcred, like Docker, uses ` +
+    `'${settings.credsStore}', found on PATH. Set that store up ` +
+    `(for pass: 'pass init GPG-KEY-ID'), or keep credentials in ` +
+    `${session.writer.configPath} instead by adding an entry there: ` +
+    `{"auths":{"${session.key}":{}}} turns the detection off. ` +
+    "'regcred explain' shows the details"
+  );
 }
 
 /** Docker's warning, byte for byte once Output adds the last newline. */

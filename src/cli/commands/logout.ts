@@ -49,7 +49,7 @@ export async function runLogout(context: CommandContext): Promise<number> {
     );
   }
   if (all && server !== undefined) {
-    throw new UsageError(
+    throw new LoginFlagError(
       `'logout --all' erases every credential; give it no SERVER ` +
         `(or run 'regcred logout ${server}' without --all)`,
     );
