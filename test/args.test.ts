@@ -113,3 +113,10 @@ test('parseCommandLine() rejects login options before the command or elsewhere',
   );
   assert.throws(() => parseCommandLine(['login', '--username']), UsageError);
 });
+
+test('a missing value names the option without a stray comma', () => {
+  assert.throws(
+    () => parseCommandLine(['login', '-u', 'alice', '-p']),
+    (error: Error) => /The option '-p' needs a value/.test(error.message),
+  );
+});

@@ -229,11 +229,13 @@ test('removeStaleTempFiles() removes only old temp files of the config', () => {
   const path = join(dir, 'config.json');
   const old = new Date(Date.now() - 120_000);
   const names = {
-    oldTemp: 'config.json1234567890',
-    youngTemp: 'config.json2345678901',
-    shortDigits: 'config.json1',
+    oldTemp: 'config.json.regcred-1234567890.tmp',
+    youngTemp: 'config.json.regcred-2345678901.tmp',
+    // Docker's temp name, and a user's dated backups that look like it
+    dockerLike: 'config.json1234567890',
+    datedBackup: 'config.json20240115',
     otherName: 'config.json.bak',
-    oldDirectory: 'config.json3456789012',
+    oldDirectory: 'config.json.regcred-3456789012.tmp',
   };
   for (const name of Object.values(names)) {
     if (name === names.oldDirectory) mkdirSync(join(dir, name));
@@ -245,7 +247,8 @@ test('removeStaleTempFiles() removes only old temp files of the config', () => {
     readdirSync(dir).sort(),
     [
       names.youngTemp,
-      names.shortDigits,
+      names.dockerLike,
+      names.datedBackup,
       names.otherName,
       names.oldDirectory,
     ].sort(),

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { dropOneLineEnding, readSecretFromStdin } from '../src/cli/prompt.js';
+import { LoginFlagError } from '../src/errors.js';
 import {
   makeSandbox,
   runCli,
@@ -208,7 +209,7 @@ describe('login --password-stdin', { concurrency: true }, () => {
       'pass\u00e9',
     );
     const flood = Readable.from([Buffer.alloc(1024 * 1024 + 1, 0x61)]);
-    await assert.rejects(readSecretFromStdin(flood), RangeError);
+    await assert.rejects(readSecretFromStdin(flood), LoginFlagError);
   });
 });
 

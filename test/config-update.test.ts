@@ -10,6 +10,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -294,4 +295,79 @@ test('updateConfigFile() leaves an old or new file when killed mid-write', async
   assert.deepEqual(leftovers(path), []);
   assert.equal(readConfigFileSync(path).auths.has('after.example'), true);
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).custom, 1);
+});
+
+test('updateConfigFile() starts again when the file changes under it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'regcred-update-race-'));
+  try {
+    const path = join(dir, 'config.json');
+    writeFileSync(path, '{"auths":{"a.example":{"auth":"dTpw"}}}');
+    let rounds = 0;
+    await updateConfigFile(path, (current) => {
+      rounds++;
+      if (rounds === 1) {
+        // another writer (one that takes no lock, like Docker) meanwhile
+        writeFileSync(
+          path,
+          JSON.stringify({
+            auths: { ...Object.fromEntries(current.auths), 'b.example': {} },
+          }),
+        );
+      }
+      return { auths: new Map([['c.example', { auth: 'dTpw' }]]) };
+    });
+    assert.equal(rounds, 2);
+    const auths = JSON.parse(readFileSync(path, 'utf8')).auths;
+    assert.deepEqual(Object.keys(auths).sort(), [
+      'a.example',
+      'b.example',
+      'c.example',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('two links to one file share one lock: no update is lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'regcred-update-links-'));
+  try {
+    const real = join(dir, 'real', 'config.json');
+    mkdirSync(join(dir, 'real'));
+    writeFileSync(real, '{}');
+    for (const name of ['a', 'b']) {
+      mkdirSync(join(dir, name));
+      symlinkSync(real, join(dir, name, 'config.json'));
+    }
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        updateConfigFile(join(dir, i % 2 ? 'a' : 'b', 'config.json'), () => ({
+          auths: new Map([[`r${i}.example`, { auth: 'dTpw' }]]),
+        })),
+      ),
+    );
+    const auths = JSON.parse(readFileSync(real, 'utf8')).auths;
+    assert.equal(Object.keys(auths).length, 20);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a result regcred could not read back is not written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'regcred-update-huge-'));
+  try {
+    const path = join(dir, 'config.json');
+    // 9,000 nested arrays: 18 KB compact, tens of MB tab-indented
+    const deep = '['.repeat(9000) + ']'.repeat(9000);
+    const original = `{"auths":{},"x":${deep}}`;
+    writeFileSync(path, original);
+    await assert.rejects(
+      updateConfigFile(path, () => ({
+        auths: new Map([['a.example', { auth: 'dTpw' }]]),
+      })),
+      /more than the \d+ regcred reads back/,
+    );
+    assert.equal(readFileSync(path, 'utf8'), original);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -260,3 +260,21 @@ test('connectionFailure() says why a request got no answer', () => {
   );
   assert.match(nested.message, /connection refused/);
 });
+
+test('quoteServerText() masks a password the server echoes in any spelling', () => {
+  const password = 'good S3cr3t/PW&x';
+  const echoed =
+    `bad login: ${password} url=${encodeURIComponent(password)} ` +
+    `form=${encodeURIComponent(password).replaceAll('%20', '+')} ` +
+    `b64=${Buffer.from(password).toString('base64')}`;
+  const quoted = quoteServerText(echoed, [password]);
+  assert.ok(!quoted.includes('S3cr3t'), quoted);
+  assert.ok(!quoted.includes(Buffer.from(password).toString('base64')));
+});
+
+test('quoteServerText() leaves a message alone for a one-letter password', () => {
+  assert.equal(
+    quoteServerText('unauthorized: invalid user', ['e']),
+    'unauthorized: invalid user',
+  );
+});

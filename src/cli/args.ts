@@ -145,7 +145,7 @@ function describeParseError(
   command: CommandName | undefined,
 ): string {
   const code = (error as { code?: string }).code;
-  const option = /'(-[^' ]*)/.exec(String((error as Error).message))?.[1];
+  const option = /'(-[^' ,]*)/.exec(String((error as Error).message))?.[1];
   const help = "Run 'regcred --help' for usage";
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
     const owners = commandsWithOption(option.replace(/^-+/, ''));

@@ -113,8 +113,18 @@ const CONTROL_CHARACTER_REGEXP = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
  * programs regcred does not control.
  */
 export function printable(text: string): string {
-  return text.replace(
-    CONTROL_CHARACTER_REGEXP,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  return text.replace(CONTROL_CHARACTER_REGEXP, hexEscape);
+}
+
+/**
+ * {@link printable} for a value shown inside one line (a table cell, a
+ * user name in a sentence): newlines and tabs are escaped too, so a value
+ * cannot forge a line of its own.
+ */
+export function printableInline(text: string): string {
+  return printable(text).replace(/[\n\r\t]/g, hexEscape);
+}
+
+function hexEscape(char: string): string {
+  return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
 }

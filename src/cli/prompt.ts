@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { LoginFlagError } from '../errors.js';
 import { isatty } from '../internal/lazy-builtins.js';
 import type { Output } from './output.js';
 
@@ -21,7 +22,8 @@ export function stdinIsTerminal(): boolean {
  * Reads all of stdin (`--password-stdin`) and removes exactly one line
  * ending (CRLF, LF or CR) from its end; every other character is kept.
  *
- * @throws {RangeError} when stdin holds more than {@link MAX_STDIN_BYTES}.
+ * @throws {LoginFlagError} when stdin holds more than
+ *   {@link MAX_STDIN_BYTES}.
  */
 export async function readSecretFromStdin(
   stdin: NodeJS.ReadableStream = process.stdin,
@@ -32,7 +34,7 @@ export async function readSecretFromStdin(
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
     size += bytes.length;
     if (size > MAX_STDIN_BYTES) {
-      throw new RangeError(
+      throw new LoginFlagError(
         `More than ${MAX_STDIN_BYTES} bytes on stdin for --password-stdin; ` +
           'pipe only the password or token',
       );

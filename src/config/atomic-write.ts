@@ -3,13 +3,16 @@
  * the old file or the new one, never a part of either:
  * 1. the configured file's directory is created (0700) when missing;
  * 2. the text goes to a temp file beside the configured path, named after
- *    it plus random digits (`config.json1234567890`), mode 0600;
+ *    it (`config.json.regcred-1234567890.tmp`; Docker's name is the path
+ *    plus digits), mode 0600;
  * 3. a symlinked config.json is followed, chains too, to the file it
  *    finally names, which is replaced: the link stays a link;
  * 4. that file's mode is copied onto the temp file, and its owner when
  *    neither uid nor gid is 0 (as Docker does, and only where chown is
  *    allowed);
- * 5. the temp file is renamed over the target. On any failure it is
+ * 5. optionally, the target is checked to be the file the caller read,
+ *    so that a change made meanwhile is not overwritten;
+ * 6. the temp file is renamed over the target. On any failure it is
  *    removed, and the old file is left as it was.
  *
  * Unlike Docker, the temp file is flushed to disk (fsync) before the
@@ -53,6 +56,34 @@ const TEMP_NAME_ATTEMPTS = 100;
  */
 export const STALE_TEMP_FILE_MS = 60_000;
 
+/** What identifies one version of a file: another write changes it. */
+export interface FileVersion {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Thrown when the target is no longer the version the caller read. */
+export class FileChangedError extends Error {
+  constructor(path: string) {
+    super(`${path} was changed by another process meanwhile`);
+    this.name = 'FileChangedError';
+  }
+}
+
+/**
+ * The version of the file a write to `path` would replace, or null when
+ * there is none yet.
+ */
+export function fileVersion(path: string): FileVersion | null {
+  try {
+    const { ino, size, mtimeMs } = statSync(path);
+    return { ino, size, mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Writes `data` to `path` atomically, as Docker saves config.json (see
  * the module comment).
@@ -60,9 +91,13 @@ export const STALE_TEMP_FILE_MS = 60_000;
  * @param path The configured file, e.g. `~/.docker/config.json`; it may
  *   be a symlink, or a chain of them.
  * @param data The new content; a string is written as UTF-8.
+ * @param expected The version of the file the content was made from
+ *   (null: no file); when given and the file is another by the time of
+ *   the rename, nothing is written.
  * @returns The file that was replaced: `path`, or the end of its links.
  * @throws {ConfigWriteError} When any step fails; the old file is intact
  *   and no temp file is left behind.
+ * @throws {FileChangedError} When the file is no longer `expected`.
  * @example
  * ```ts
  * // ~/.docker/config.json -> dotfiles/docker.json: the link stays
@@ -72,6 +107,7 @@ export const STALE_TEMP_FILE_MS = 60_000;
 export function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
+  expected?: FileVersion | null,
 ): string {
   const directory = dirname(path);
   try {
@@ -89,15 +125,24 @@ export function writeFileAtomic(
     copyFilePermissions(target, fd);
     closeSync(fd);
     fd = undefined;
+    if (expected !== undefined && !sameVersion(fileVersion(target), expected)) {
+      throw new FileChangedError(path);
+    }
     renameSync(temp.path, target);
   } catch (error) {
     if (fd !== undefined) closeQuietly(fd);
     removeQuietly(temp.path);
+    if (error instanceof FileChangedError) throw error;
     const detail = describeFailedReplace(path, temp.path, target, error);
     throw new ConfigWriteError(path, detail, { cause: error });
   }
   syncDirectory(dirname(target));
   return target;
+}
+
+function sameVersion(a: FileVersion | null, b: FileVersion | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 /**
@@ -157,13 +202,19 @@ function checkMissingTarget(path: string, target: string): string {
   );
 }
 
-/** Creates `<path><random digits>` beside `path`, mode 0600, opened. */
+/** The name of a temp file for `path`, and how to recognise one. */
+const TEMP_PREFIX = '.regcred-';
+const TEMP_SUFFIX = '.tmp';
+const TEMP_NAME_TAIL = /^\.regcred-\d{10}\.tmp$/;
+
+/** Creates a temp file beside `path`, mode 0600, opened. */
 function createTempFile(path: string): { fd: number; path: string } {
   const directory = dirname(path);
   const prefix = basename(path);
   let lastError: unknown;
   for (let attempt = 0; attempt < TEMP_NAME_ATTEMPTS; attempt++) {
-    const tempPath = join(directory, prefix + randomDigits());
+    const name = prefix + TEMP_PREFIX + randomDigits() + TEMP_SUFFIX;
+    const tempPath = join(directory, name);
     try {
       return { fd: openSync(tempPath, 'wx', 0o600), path: tempPath };
     } catch (error) {
@@ -175,10 +226,7 @@ function createTempFile(path: string): { fd: number; path: string } {
   throw writeError(path, detail, lastError);
 }
 
-/**
- * Ten random digits, like the uint32 Go's os.CreateTemp appends, but
- * never shorter (so {@link removeStaleTempFiles} can tell them apart).
- */
+/** Ten random digits. */
 function randomDigits(): string {
   const low = 1_000_000_000;
   return String(low + Math.floor(Math.random() * (2 ** 32 - low)));
@@ -224,9 +272,10 @@ function syncDirectory(directory: string): void {
 }
 
 /**
- * Removes temp files a killed writer left beside `path`: regular files
- * named `path` plus six or more digits (Docker's and regcred's temp
- * names), older than `maxAgeMs`. Call it while holding the config lock.
+ * Removes temp files a killed regcred writer left beside `path`: regular
+ * files with regcred's temp names only (never Docker's `config.json`
+ * plus digits, which a user's dated backup may look like), older than
+ * `maxAgeMs`. Call it while holding the config lock.
  * Failures are ignored: a leftover temp file harms nothing but space.
  *
  * @returns How many files were removed.
@@ -247,7 +296,7 @@ export function removeStaleTempFiles(
   let removed = 0;
   for (const name of names) {
     const suffix = name.slice(prefix.length);
-    if (!name.startsWith(prefix) || !/^\d{6,}$/.test(suffix)) continue;
+    if (!name.startsWith(prefix) || !TEMP_NAME_TAIL.test(suffix)) continue;
     const tempPath = join(directory, name);
     try {
       const stat = lstatSync(tempPath);

@@ -17,8 +17,19 @@ import { mkdirSync, rmdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigWriteError } from '../errors.js';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
-import { readConfigFileSync, type ConfigFile } from './config-file.js';
+import {
+  FileChangedError,
+  fileVersion,
+  removeStaleTempFiles,
+  resolveWriteTarget,
+  writeFileAtomic,
+  type FileVersion,
+} from './atomic-write.js';
+import {
+  MAX_CONFIG_BYTES,
+  readConfigFileSync,
+  type ConfigFile,
+} from './config-file.js';
 import { renderConfig, type ConfigChange } from './config-writer.js';
 
 export type { ConfigChange } from './config-writer.js';
@@ -36,7 +47,7 @@ export interface ConfigUpdateOptions {
   /**
    * How long to wait for another writer to release the lock before
    * failing with a ConfigWriteError.
-   * @default 10000
+   * @default 30000
    */
   lockTimeoutMs?: number;
   /**
@@ -48,11 +59,20 @@ export interface ConfigUpdateOptions {
   staleLockMs?: number;
 }
 
-const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 const DEFAULT_STALE_LOCK_MS = 4_000;
 
 /** Waits between attempts to take the lock grow to about this long. */
 const MAX_LOCK_BACKOFF_MS = 50;
+
+/**
+ * How often the read-decide-write cycle is started again when the file
+ * changed under it (see {@link updateConfigFile}).
+ */
+const MAX_UPDATE_ROUNDS = 5;
+
+/** A lock directory that keeps vanishing (ENOENT) this often is given up. */
+const MAX_MISSING_LOCK_DIRECTORY = 20;
 
 /** Errors that mean the lock cannot be made here, however long we wait. */
 const UNLOCKABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -67,16 +87,24 @@ type ReleaseLock = () => Promise<void>;
  * `decide` returns undefined or a change that alters nothing; the file
  * then keeps its inode and mtime, as with Docker's no-op logins.
  *
- * The lock is the directory `<path>.lock` (proper-lockfile). Where it
- * cannot be made (a read-only directory), the update goes on unlocked, so
- * that a change that alters nothing still succeeds, as it does in Docker;
- * a real write then fails with a ConfigWriteError. While holding the lock
- * after a write, temp files a killed writer left behind over a minute ago
- * are removed.
+ * The lock is the directory `<file>.lock` beside the file the path
+ * finally names (so two links to one file share it; proper-lockfile).
+ * Where it cannot be made (a read-only directory), the update goes on
+ * unlocked, so that a change that alters nothing still succeeds, as it
+ * does in Docker; a real write then fails with a ConfigWriteError. While
+ * holding the lock after a write, temp files a killed writer left behind
+ * over a minute ago are removed.
+ *
+ * The lock is not the only guard: just before the rename, the file must
+ * still be the one that was read. If another process replaced it (a
+ * Docker login, which takes no lock, or a writer that took over a lock it
+ * thought abandoned), the cycle starts again from a fresh read, so
+ * neither change is lost.
  *
  * @param path The config.json to change (it may be a symlink).
  * @param decide Given the config as read under the lock, returns the
- *   change to make, or undefined for none. Called once.
+ *   change to make, or undefined for none. Called again, with the new
+ *   file, when another process changed the file meanwhile.
  * @throws {ConfigParseError} the file cannot be parsed; it is left as is.
  * @throws {ConfigReadError} the file cannot be read.
  * @throws {ConfigWriteError} the lock or the write failed; the old file
@@ -106,12 +134,22 @@ export async function updateConfigFile(
   const { created } = createDirectory(directory);
   let written = false;
   try {
-    const release = await acquireLock(path, lockTimeoutMs, staleLockMs);
+    const lockTarget = lockTargetFor(path);
+    const release = await acquireLock(lockTarget, lockTimeoutMs, staleLockMs);
     try {
-      const before = readConfigFileSync(path);
-      const change = decide(before);
-      written = change !== undefined && writeChange(before, change);
-      return { written, before };
+      for (let round = 1; ; round++) {
+        const version = fileVersion(lockTarget);
+        const before = readConfigFileSync(path);
+        const change = decide(before);
+        try {
+          written =
+            change !== undefined && writeChange(before, change, version);
+          return { written, before };
+        } catch (error) {
+          if (!(error instanceof FileChangedError)) throw error;
+          if (round === MAX_UPDATE_ROUNDS) throw keptChanging(path, error);
+        }
+      }
     } finally {
       await release();
     }
@@ -123,16 +161,51 @@ export async function updateConfigFile(
   }
 }
 
+/**
+ * The file whose lock guards `path`: the end of its symlinks, or `path`
+ * itself when they cannot be followed (the write then says why).
+ */
+function lockTargetFor(path: string): string {
+  try {
+    return resolveWriteTarget(path);
+  } catch {
+    return path;
+  }
+}
+
 /** Renders and writes the change; false when it alters nothing. */
-function writeChange(before: ConfigFile, change: ConfigChange): boolean {
+function writeChange(
+  before: ConfigFile,
+  change: ConfigChange,
+  version: FileVersion | null,
+): boolean {
   const text = renderConfig(before, change);
   // Rendering is idempotent: when the change adds nothing to the file as
   // it would be rendered anyway, it adds nothing to the file's bytes
   // either, and a file in another layout is not rewritten for nothing.
   if (text === renderConfig(before)) return false;
-  writeFileAtomic(before.path, text);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_BYTES) {
+    // tab indentation can blow up a deeply nested unknown value
+    throw new ConfigWriteError(
+      before.path,
+      `the new file would hold ${bytes} bytes, more than the ` +
+        `${MAX_CONFIG_BYTES} regcred reads back; the old file is kept. ` +
+        'Remove the large or deeply nested values regcred does not use',
+    );
+  }
+  writeFileAtomic(before.path, text, version);
   removeStaleTempFiles(before.path);
   return true;
+}
+
+function keptChanging(path: string, cause: Error): ConfigWriteError {
+  return new ConfigWriteError(
+    path,
+    `other processes changed it ${MAX_UPDATE_ROUNDS} times while ` +
+      'regcred was writing; nothing was written. Retry when they are done',
+    { cause },
+  );
 }
 
 /**
@@ -147,6 +220,7 @@ async function acquireLock(
   const { lock } = await import('proper-lockfile');
   const lockfilePath = `${path}.lock`;
   const deadline = Date.now() + timeoutMs;
+  let missing = 0;
   for (let attempt = 0; ; attempt++) {
     try {
       const release = await lock(path, {
@@ -163,7 +237,12 @@ async function acquireLock(
       return () => release().catch(() => undefined);
     } catch (error) {
       const outcome = lockFailure(path, lockfilePath, error);
-      if (outcome === 'unlocked') return async () => undefined;
+      if (outcome === 'missing') missing++;
+      // a directory that cannot hold the lock (under /proc, say) is given
+      // up on, as an unlockable one is
+      if (outcome === 'unlocked' || missing > MAX_MISSING_LOCK_DIRECTORY) {
+        return async () => undefined;
+      }
       if (Date.now() >= deadline) {
         throw lockTimeout(path, lockfilePath, timeoutMs);
       }
@@ -174,9 +253,9 @@ async function acquireLock(
 
 /**
  * What a failed attempt to lock means: wait and retry (`'retry'`: the
- * lock is held, or the directory just vanished and is made again), or go
- * on without the lock (`'unlocked'`: it cannot be made here, and a write
- * would fail the same way, with its own message).
+ * lock is held; `'missing'`: the directory vanished and is made again),
+ * or go on without the lock (`'unlocked'`: it cannot be made here, and a
+ * write would fail the same way, with its own message).
  *
  * @throws {ConfigWriteError} For any other failure.
  */
@@ -184,12 +263,12 @@ function lockFailure(
   path: string,
   lockfilePath: string,
   error: unknown,
-): 'retry' | 'unlocked' {
+): 'retry' | 'missing' | 'unlocked' {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
   if (code === 'ELOCKED') return 'retry';
   if (UNLOCKABLE_CODES.has(code)) return 'unlocked';
   if (code === 'ENOENT') {
-    return createDirectory(dirname(path)).ok ? 'retry' : 'unlocked';
+    return createDirectory(dirname(path)).ok ? 'missing' : 'unlocked';
   }
   throw new ConfigWriteError(
     path,

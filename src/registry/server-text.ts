@@ -7,6 +7,9 @@
  */
 import { REDACTED, redact } from '../redact.js';
 
+/** Secrets shorter than this are not masked by search; see below. */
+const MIN_MASKED_LENGTH = 4;
+
 /** The longest server text quoted, in characters. */
 const MAX_QUOTED_LENGTH = 300;
 
@@ -15,19 +18,38 @@ const CONTROL_REGEXP = /[\u0000-\u001f\u007f-\u009f]+/g;
 
 /**
  * Cleans `text` for a message: control characters become spaces, the
- * `secrets` (and anything that looks like a credential) are masked, and it
- * is cut at {@link MAX_QUOTED_LENGTH} characters.
+ * `secrets` (as they are, URL-encoded, or in base64) and anything that
+ * looks like a credential are masked, and it is cut at
+ * {@link MAX_QUOTED_LENGTH} characters.
+ *
+ * NOTE: a secret of fewer than {@link MIN_MASKED_LENGTH} characters is not
+ * searched for: masking every `e` in a message would garble it and tell
+ * which letters the password holds.
  */
 export function quoteServerText(
   text: string,
   secrets: ReadonlyArray<string>,
 ): string {
   let clean = text.replace(CONTROL_REGEXP, ' ').trim();
-  for (const secret of secrets) {
-    if (secret !== '') clean = clean.split(secret).join(REDACTED);
+  for (const form of secrets.flatMap(spellings)) {
+    clean = clean.split(form).join(REDACTED);
   }
   clean = redact(clean);
   return clean.length > MAX_QUOTED_LENGTH
     ? `${clean.slice(0, MAX_QUOTED_LENGTH)}…`
     : clean;
+}
+
+/** The ways a server may echo a secret back. */
+function spellings(secret: string): string[] {
+  if (secret.length < MIN_MASKED_LENGTH) return [];
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    // a form body encodes spaces as +
+    encodeURIComponent(secret).replaceAll('%20', '+'),
+    Buffer.from(secret).toString('base64'),
+  ];
+  // longest first, so no shorter form leaves a piece of a longer one
+  return [...new Set(forms)].sort((a, b) => b.length - a.length);
 }

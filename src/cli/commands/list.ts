@@ -5,7 +5,7 @@
  * @module
  */
 import { redact } from '../../redact.js';
-import { printable } from '../output.js';
+import { printableInline } from '../output.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, createCliResolver } from '../main.js';
 
@@ -38,7 +38,7 @@ export async function runList(context: CommandContext): Promise<number> {
       c.serverAddress,
       c.username || (c.identityToken ? '(identity token)' : ''),
       c.store,
-    ].map((cell) => printable(redact(cell))),
+    ].map((cell) => printableInline(redact(cell))),
   );
   out.result(formatTable(['REGISTRY', 'USERNAME', 'STORE'], rows));
   return EXIT.ok;

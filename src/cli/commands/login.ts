@@ -34,7 +34,7 @@ import {
 } from '../../stores/credential-writer.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, createCliResolver, createCliWriterOptions } from '../main.js';
-import { printable } from '../output.js';
+import { printableInline } from '../output.js';
 import {
   promptLine,
   promptSecret,
@@ -211,7 +211,7 @@ async function tryStoredCredentials(
 function announceStoredLogin(session: LoginSession, username: string): void {
   const { out } = session.context;
   out.message(
-    `Authenticating with existing credentials... [Username: ${username}]`,
+    `Authenticating with existing credentials... [Username: ${printableInline(username)}]`,
   );
   out.message('');
   out.message(
@@ -280,7 +280,7 @@ async function completeCredentials(
     const prompt =
       defaultUsername === ''
         ? 'Username: '
-        : `Username (${printable(defaultUsername)}): `;
+        : `Username (${printableInline(defaultUsername)}): `;
     const typed = (await promptLine(out, prompt)).trim();
     credentials.username = typed || defaultUsername;
     if (credentials.username === '') {
@@ -360,7 +360,14 @@ function authenticate(
     ...(env.REGCRED_HUB_ENDPOINT
       ? { hubEndpoint: env.REGCRED_HUB_ENDPOINT }
       : {}),
-    onInfo: (line) => out.message(line),
+    // progress only: a stderr that cannot be written must not stop a login
+    onInfo: (line) => {
+      try {
+        out.message(line);
+      } catch {
+        // the result and any error are still reported
+      }
+    },
   });
 }
 

@@ -26,7 +26,7 @@ import {
 } from '../../stores/credential-writer.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, createCliResolver, createCliWriterOptions } from '../main.js';
-import { printable } from '../output.js';
+import { printableInline } from '../output.js';
 
 /** Where Docker's device-code login keeps Hub's OAuth tokens. */
 const HUB_ACCESS_TOKEN_KEY = `${DOCKER_HUB_KEY}access-token`;
@@ -186,5 +186,5 @@ async function logoutEverywhere(
 
 /** A key or host made safe to show: no user info, no control characters. */
 function shown(key: string): string {
-  return printable(redact(key));
+  return printableInline(redact(key));
 }
