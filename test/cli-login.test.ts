@@ -220,6 +220,17 @@ describe('login to the file store', { concurrency: true }, () => {
   });
   after(() => registry.close());
 
+  test('keeps a 0644 file its mode, and says others can read it', async (t) => {
+    const { sandbox, configPath, loginWithStdin } = newCase(t);
+    sandbox.writeConfig({ auths: {} });
+    chmodSync(configPath, 0o644);
+    const run = await loginWithStdin('alice', registry.host, 'pw\n');
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(statSync(configPath).mode & 0o777, 0o644);
+    assert.match(run.stderr, /has mode 0644: other users can read/);
+    assert.match(run.stderr, /chmod 600 /);
+  });
+
   test("writes auth, mode 0600, and Docker's plain-text warning", async (t) => {
     const { configPath, readText, plaintextWarning, loginWithStdin } =
       newCase(t);

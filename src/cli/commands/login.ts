@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { statSync } from 'node:fs';
 import {
   InteractiveLoginError,
   RegcredError,
@@ -392,7 +393,10 @@ async function saveCredentials(
   try {
     const outcome = await storeCredentials(toStore, session.writer);
     if (outcome.plaintextPassword) {
-      session.context.out.message(plaintextWarning(session.writer.configPath));
+      const { configPath } = session.writer;
+      session.context.out.message(plaintextWarning(configPath));
+      const exposure = readableByOthers(configPath);
+      if (exposure !== undefined) session.context.out.warn(exposure);
     }
   } catch (error) {
     if (!(error instanceof HelperError)) throw error;
@@ -419,6 +423,25 @@ function detectedStoreHint(session: LoginSession): string {
     `${session.writer.configPath} instead by adding an entry there: ` +
     `{"auths":{"${session.key}":{}}} turns the detection off. ` +
     "'regcred explain' shows the details"
+  );
+}
+
+/**
+ * Says so when the file that now holds a password can be read by other
+ * users: like Docker, regcred keeps an existing file's mode.
+ */
+function readableByOthers(path: string): string | undefined {
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+  if ((mode & 0o044) === 0) return undefined;
+  const octal = mode.toString(8).padStart(4, '0');
+  return (
+    `${path} has mode ${octal}: other users can read the password in ` +
+    `it. Run 'chmod 600 ${path}' unless they should`
   );
 }
 
