@@ -40,6 +40,18 @@ export const COMMAND_OPTIONS = {
   logout: {
     all: { type: 'boolean' },
   },
+  agent: {
+    socket: { type: 'string' },
+    allow: { type: 'string', multiple: true },
+    'allow-uid': { type: 'string', multiple: true },
+    'audit-file': { type: 'string' },
+    'cache-ttl': { type: 'string' },
+  },
+  dind: {
+    socket: { type: 'string' },
+    'helper-dir': { type: 'string' },
+    json: { type: 'boolean' },
+  },
   help: {},
 } as const satisfies Record<string, OptionSpecs>;
 
@@ -59,8 +71,8 @@ export interface GlobalOptions {
 export interface CommandLine {
   command: CommandName | undefined;
   global: GlobalOptions;
-  /** The command's own options. */
-  options: Record<string, string | boolean | undefined>;
+  /** The command's own options (a list for a repeatable one). */
+  options: Record<string, string | boolean | string[] | undefined>;
   /** Arguments after the command name. */
   positionals: string[];
 }
@@ -95,7 +107,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       );
     }
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Record<
+    string,
+    string | boolean | string[] | undefined
+  >;
   const options: CommandLine['options'] = {};
   for (const key of Object.keys(own)) options[key] = values[key];
   return {
@@ -107,7 +122,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 }
 
 function readGlobals(
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | boolean | string[] | undefined>,
 ): GlobalOptions {
   const global: GlobalOptions = {
     debug: values.debug === true,

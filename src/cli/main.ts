@@ -85,6 +85,10 @@ async function runCommand(context: CommandContext): Promise<number> {
       return (await import('./commands/login.js')).runLogin(context);
     case 'logout':
       return (await import('./commands/logout.js')).runLogout(context);
+    case 'agent':
+      return (await import('./commands/agent.js')).runAgent(context);
+    case 'dind':
+      return (await import('./commands/dind.js')).runDind(context);
     default:
       throw new UsageError(`Unknown command '${context.line.command}'`);
   }
