@@ -37,8 +37,8 @@ export default tseslint.config(
     },
   },
   {
-    // CommonJS launchers: bin/regcred and the build's code-cache maker.
-    files: ['**/*.cjs', 'bin/regcred'],
+    // CommonJS launchers: bin/regcred, the helper, the code-cache maker.
+    files: ['**/*.cjs', 'bin/regcred', 'bin/docker-credential-regcred'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

@@ -3,6 +3,8 @@
 //   credential helper on every pull, so the CLI's start-up matters: one
 //   CommonJS file starts markedly faster than many ES modules (see bench/);
 // - dist/index.cjs, the library for CommonJS programs (`require('regcred')`);
+// - dist/cli/helper.cjs, docker-credential-regcred alone: Docker runs it
+//   on every pull, so it carries only the helper's own modules;
 // - dist/cli/vendor.cjs, undici and proper-lockfile for the CLI's login and
 //   logout, apart so that the other commands never read them.
 import { spawnSync } from 'node:child_process';
@@ -36,6 +38,11 @@ await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/cli/regcred.cjs',
+});
+await build({
+  ...common,
+  entryPoints: ['src/helper/regcred-helper.ts'],
+  outfile: 'dist/cli/helper.cjs',
 });
 await build({
   ...common,

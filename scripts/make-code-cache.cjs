@@ -1,6 +1,8 @@
 // Makes the V8 code caches bin/regcred uses when they fit:
 // - dist/cli/regcred.cjs.cache, taken after a `get` from the file store
 //   has run, so the functions on that path are compiled in it;
+// - dist/cli/helper.cjs.cache, taken after docker-credential-regcred has
+//   answered a `get` from DOCKER_AUTH_CONFIG;
 // - dist/cli/vendor.cjs.cache, taken after undici and proper-lockfile
 //   have been loaded and an HTTP agent made.
 // Run by bundle.mjs with stdout discarded.
@@ -34,6 +36,20 @@ async function cacheCli() {
   }
 }
 
+async function cacheHelper() {
+  const file = join(dir, 'helper.cjs');
+  const { exports: helper, script } = runCompiled(file, require, false);
+  const env = {
+    DOCKER_AUTH_CONFIG: JSON.stringify({
+      auths: { 'cache.example': { auth: 'dTpw' } },
+    }),
+  };
+  const stdout = { write() {} };
+  await helper.main(['get'], env, { stdin: 'cache.example', stdout });
+  await helper.main(['list'], env, { stdin: 'unused', stdout });
+  saveCache(file, script);
+}
+
 async function cacheVendor() {
   const file = join(dir, 'vendor.cjs');
   const { exports: vendor, script } = runCompiled(file, require, false);
@@ -44,6 +60,7 @@ async function cacheVendor() {
 }
 
 cacheCli()
+  .then(cacheHelper)
   .then(cacheVendor)
   .catch((error) => {
     process.exitCode = 1;

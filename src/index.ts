@@ -92,6 +92,16 @@ export {
 } from './reference/server-address.js';
 export { locateConfig, type ConfigLocation } from './config/locate.js';
 export { DEFAULT_HELPER_TIMEOUT_MS } from './timeout.js';
+export {
+  CREDENTIALS_NOT_FOUND_MESSAGE,
+  MISSING_SERVER_URL_MESSAGE,
+  MISSING_USERNAME_MESSAGE,
+  serveCredentialHelper,
+  type CredentialHelperStore,
+  type HelperCredentials,
+  type HelperOutput,
+  type ServeCredentialHelperOptions,
+} from './helper/serve.js';
 
 /**
  * Returns the credentials `docker pull IMAGE` would send, ready for

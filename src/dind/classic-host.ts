@@ -1,0 +1,93 @@
+/**
+ * What the classic recipe would have to copy into a container: the host's
+ * config.json, the helpers it names, and the secrets those helpers read.
+ * Read from the host's config without running any helper.
+ *
+ * @module
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { locateConfig } from '../config/locate.js';
+import { findExecutable } from '../internal/find-executable.js';
+
+/** A helper the host's config names. */
+export interface ClassicHelper {
+  /** The suffix: `pass` for `docker-credential-pass`. */
+  name: string;
+  /** Where it is on the host's PATH; undefined when it is not. */
+  path: string | undefined;
+}
+
+/** The host side of the classic recipe. */
+export interface ClassicHost {
+  /** The host's config.json. */
+  configFile: string;
+  /** Whether it is there (a bind mount of a missing file makes a folder
+   * in its place). */
+  configExists: boolean;
+  /** The helpers of `credsStore` and `credHelpers`, without repeats. */
+  helpers: ClassicHelper[];
+  /** Folders holding the helpers' own secrets (pass: the password store
+   * and GnuPG's home), with the variable that points a helper at each. */
+  secretDirs: { path: string; env: string }[];
+}
+
+/** Helpers whose secrets live in a desktop service, not in files. */
+const UNREACHABLE_HELPERS = new Set([
+  'secretservice',
+  'osxkeychain',
+  'wincred',
+  'desktop',
+  'desktop.exe',
+]);
+
+/** Reads what the classic recipe needs from the host's config. */
+export function inspectClassicHost(env: NodeJS.ProcessEnv): ClassicHost {
+  const { file } = locateConfig({ env });
+  const names = helperNames(file);
+  const helpers = names.map((name) => ({
+    name,
+    path: findExecutable(`docker-credential-${name}`, env),
+  }));
+  const home = env.HOME || homedir();
+  const secretDirs = names.includes('pass')
+    ? [
+        {
+          path: env.PASSWORD_STORE_DIR || join(home, '.password-store'),
+          env: 'PASSWORD_STORE_DIR',
+        },
+        { path: env.GNUPGHOME || join(home, '.gnupg'), env: 'GNUPGHOME' },
+      ]
+    : [];
+  return {
+    configFile: file,
+    configExists: existsSync(file),
+    helpers,
+    secretDirs,
+  };
+}
+
+/** Whether a helper's secrets can be reached from a container at all. */
+export function isUnreachableHelper(name: string): boolean {
+  return UNREACHABLE_HELPERS.has(name);
+}
+
+/** The helper names in config.json; none when it cannot be read. */
+function helperNames(file: string): string[] {
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+  if (typeof config !== 'object' || config === null) return [];
+  const { credsStore, credHelpers } = config as Record<string, unknown>;
+  const names = typeof credsStore === 'string' ? [credsStore] : [];
+  if (typeof credHelpers === 'object' && credHelpers !== null) {
+    for (const name of Object.values(credHelpers)) {
+      if (typeof name === 'string') names.push(name);
+    }
+  }
+  return [...new Set(names.filter((name) => name !== ''))];
+}

@@ -1,0 +1,94 @@
+/**
+ * `regcred dind`'s report as text for people: the checks, the
+ * recommendation, then each recipe as a `docker run` command and a compose
+ * snippet, with its risks and notes.
+ *
+ * @module
+ */
+import type { DindReport } from './dind-report.js';
+import type { Recipe } from './recipes.js';
+
+/** Renders the report; the text ends with a newline. */
+export function renderDindText(report: DindReport): string {
+  const lines = ['regcred dind: share your registry login with a container'];
+  lines.push('', 'Checks');
+  for (const check of report.checks) {
+    lines.push(`  ${check.ok ? 'ok     ' : 'warning'}  ${check.message}`);
+  }
+  const best = report.recipes.findIndex((r) => r.recommended);
+  lines.push('', `Recommended: ${best + 1}. ${report.recommended}.`);
+  lines.push(...wrap(report.reason, '  '));
+  report.recipes.forEach((recipe, index) => {
+    lines.push('', ...renderRecipe(recipe, index + 1));
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+function renderRecipe(recipe: Recipe, number: number): string[] {
+  const title = recipe.available
+    ? recipe.title
+    : `${recipe.title} (not available here)`;
+  const lines = [`${number}. ${title}`, '', '   docker run:'];
+  lines.push(...dockerRunLines(recipe.dockerRunFlags));
+  lines.push('', '   compose:');
+  lines.push(
+    ...recipe.compose
+      .trimEnd()
+      .split('\n')
+      .map((l) => `     ${l}`),
+  );
+  for (const [label, items] of [
+    ['Risks', recipe.risks],
+    ['Notes', recipe.notes],
+  ] as const) {
+    if (items.length === 0) continue;
+    lines.push('', `   ${label}:`);
+    for (const item of items) lines.push(...wrap(item, '     - ', '       '));
+  }
+  return lines;
+}
+
+/** `docker run` with one flag and its value per line. */
+function dockerRunLines(flags: readonly string[]): string[] {
+  const lines = ['     docker run --rm -it \\'];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i] ?? '';
+    const value = flags[i + 1];
+    if (flag.startsWith('-') && flag.length === 2 && value !== undefined) {
+      lines.push(`       ${flag} ${shellWord(value)} \\`);
+      i++;
+    } else {
+      lines.push(`       ${shellWord(flag)} \\`);
+    }
+  }
+  lines.push('       docker:cli sh');
+  return lines;
+}
+
+const PLAIN_SHELL_REGEXP = /^[A-Za-z0-9_./:@%+=,-]+$/;
+
+/** Quotes a word for a POSIX shell when it needs it. */
+export function shellWord(word: string): string {
+  return PLAIN_SHELL_REGEXP.test(word)
+    ? word
+    : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+const WIDTH = 78;
+
+/** Wraps text at word boundaries to {@link WIDTH} columns. */
+function wrap(text: string, first: string, rest = first): string[] {
+  const lines: string[] = [];
+  let line = first;
+  for (const word of text.split(' ')) {
+    const start = line === first || line === rest;
+    if (!start && line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = rest + word;
+    } else {
+      line += start ? word : ` ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
