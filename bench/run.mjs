@@ -10,6 +10,9 @@
 //    the real `docker login` on Debian's registry, and wall time, for
 //    Basic over http and TLS and for a token service.
 //    Goal: no more requests than docker for each password flow.
+// 4. The agent (bench/agent.mjs): a forwarded get through the sh helper
+//    against docker-credential-pass get (goal: ratio 0.5 or less), and
+//    the agent under 50 concurrent clients (goal: p99 of 2 ms or less).
 import { spawnSync } from 'node:child_process';
 import {
   mkdtempSync,
@@ -22,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CredentialResolver } from '../dist/index.js';
+import { benchAgent } from './agent.mjs';
 import { benchLogin } from './login.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
@@ -104,3 +108,4 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 await benchLogin();
+await benchAgent();

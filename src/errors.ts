@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'ERR_REGISTRY_UNREACHABLE'
   | 'ERR_TLS'
   | 'ERR_TOKEN_SERVICE'
-  | 'ERR_INTERACTIVE';
+  | 'ERR_INTERACTIVE'
+  | 'ERR_AGENT';
 
 /** Base class of every error regcred produces. */
 export class RegcredError extends Error {

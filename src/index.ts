@@ -160,3 +160,9 @@ export async function getAllCredentials(
 
 export { explain, type ExplainOptions } from './explain/explain.js';
 export type { Check, CheckStatus, ExplainReport } from './explain/report.js';
+export {
+  startAgent,
+  type AgentOptions,
+  type RunningAgent,
+} from './agent/server.js';
+export { AgentError } from './agent/agent-error.js';
