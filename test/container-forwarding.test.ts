@@ -197,6 +197,24 @@ describe('host credentials forwarded into a container', { skip: SKIP }, () => {
     assert.match(run.stderr, /Permission denied/);
   });
 
+  test('a container user the agent does not admit is told why', async () => {
+    const env = makeContainer('c-other', NODE_HELPER);
+    const run = await runCommand(
+      [
+        ...world.isolation,
+        'setpriv',
+        '--reuid=65533',
+        '--regid=65533',
+        '--clear-groups',
+        'docker-credential-regcred',
+        'list',
+      ],
+      env,
+    );
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stdout, /permission denied.*--allow-uid/);
+  });
+
   for (const [name, helper] of [
     ['the Node helper', async () => NODE_HELPER],
     ['the sh helper', writeShHelper],

@@ -152,7 +152,8 @@ answer() {
 	if ! read -r _ status _; then
 		fail "No answer from the regcred agent at $SOCK: is" \
 			"'regcred agent' still running on the host? (a restarted" \
-			"agent needs the container restarted too)"
+			"agent needs the container restarted too; a container" \
+			"running as another uid needs the agent's --allow-uid)"
 	fi
 	while IFS= read -r line; do
 		case $line in "" | "$CR") break ;; esac

@@ -75,9 +75,28 @@ export function askAgent(
       outgoing.destroy();
       fail(`no answer within ${AGENT_TIMEOUT_MS / 1000} s`);
     });
-    outgoing.on('error', (error) => fail(error.message));
+    outgoing.on('error', (error) => fail(describeFailure(error)));
     outgoing.end(body);
   });
+}
+
+/** What a failed connection means here, and what to do about it. */
+function describeFailure(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'EACCES':
+      return (
+        'permission denied: this user may not use the socket. Start the ' +
+        "agent with --allow-uid set to this container's uid (`id -u`), " +
+        "or run the container as the agent's user"
+      );
+    case 'ECONNREFUSED':
+      return (
+        'nothing listens there any more; a restarted agent needs the ' +
+        'container restarted too, since its socket is mounted as a file'
+      );
+    default:
+      return error.message;
+  }
 }
 
 function unreachableMessage(socketPath: string, why: string): string {
