@@ -5,6 +5,7 @@
  * @module
  */
 import { setDebugSink } from '../debug.js';
+import { redact } from '../redact.js';
 import { RegcredError, UsageError } from '../errors.js';
 import { CredentialResolver, type ConfigContext } from '../resolver.js';
 import type { CredentialWriterOptions } from '../stores/credential-writer.js';
@@ -140,6 +141,25 @@ export function createCliWriterOptions(
       stderr: 'inherit',
     },
   };
+}
+
+/**
+ * Runs a command whose `--json` output must stay JSON even when it fails:
+ * a regcred error becomes `{ "error": { code, message } }` on stdout.
+ */
+export async function runWithJsonErrors(
+  context: CommandContext,
+  run: () => Promise<number>,
+): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof RegcredError)) throw error;
+    const { code, message } = error;
+    const document = { error: { code, message: redact(message) } };
+    context.out.result(`${JSON.stringify(document, null, 2)}\n`);
+    return error instanceof UsageError ? EXIT.usage : EXIT.failure;
+  }
 }
 
 /** Prints an error for people and returns the exit status it deserves. */

@@ -9,11 +9,10 @@
  */
 import { buildDindReport, type DindReport } from '../../dind/dind-report.js';
 import { renderDindText } from '../../dind/render-text.js';
-import { RegcredError, UsageError } from '../../errors.js';
-import { redact } from '../../redact.js';
+import { UsageError } from '../../errors.js';
 import { printable } from '../output.js';
 import type { CommandContext } from '../main.js';
-import { EXIT } from '../main.js';
+import { EXIT, runWithJsonErrors } from '../main.js';
 
 /**
  * Runs `dind`; returns the exit status: 0 when the helper folder was
@@ -22,15 +21,7 @@ import { EXIT } from '../main.js';
  */
 export async function runDind(context: CommandContext): Promise<number> {
   if (context.line.options.json !== true) return printText(context);
-  try {
-    return await printJson(context);
-  } catch (error) {
-    if (!(error instanceof RegcredError)) throw error;
-    const { code, message } = error;
-    const document = { error: { code, message: redact(message) } };
-    context.out.result(`${JSON.stringify(document, null, 2)}\n`);
-    return error instanceof UsageError ? EXIT.usage : EXIT.failure;
-  }
+  return runWithJsonErrors(context, () => printJson(context));
 }
 
 async function printText(context: CommandContext): Promise<number> {

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { RegcredError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { explain } from '../../explain/explain.js';
 import { drawPicture } from '../../explain/picture.js';
 import { renderText } from '../../explain/render-text.js';
 import { redact } from '../../redact.js';
 import type { CommandContext } from '../main.js';
 import { printable } from '../output.js';
-import { EXIT } from '../main.js';
+import { runWithJsonErrors } from '../main.js';
 
 /**
  * Runs `explain`; returns 1 when a check failed, else 0. With `--json`,
@@ -19,15 +19,7 @@ import { EXIT } from '../main.js';
  */
 export async function runExplain(context: CommandContext): Promise<number> {
   if (!context.line.options.json) return printReport(context);
-  try {
-    return await printReport(context);
-  } catch (error) {
-    if (!(error instanceof RegcredError)) throw error;
-    const { code, message } = error;
-    const document = { error: { code, message: redact(message) } };
-    context.out.result(`${JSON.stringify(document, null, 2)}\n`);
-    return error instanceof UsageError ? EXIT.usage : EXIT.failure;
-  }
+  return runWithJsonErrors(context, () => printReport(context));
 }
 
 /** Gathers the report and prints it, as text or JSON. */
