@@ -39,6 +39,18 @@ export class RegcredError extends Error {
   }
 }
 
+/**
+ * A value the user typed, quoted inside a one-line message: control
+ * characters (newlines included) are shown as `\xNN`, so the value cannot
+ * forge a line of its own or drive the terminal.
+ */
+function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex -- matching them is the point
+  return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
+    return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 /** Where in a file a parse error was found. */
 export interface FilePosition {
   /** Byte offset into the file, from 0. */
@@ -101,7 +113,7 @@ export class InvalidReferenceError extends RegcredError {
   constructor(reference: string, reason: string) {
     super(
       'ERR_INVALID_REFERENCE',
-      `Invalid image reference '${reference}': ${reason}`,
+      `Invalid image reference '${oneLine(reference)}': ${reason}`,
     );
     this.name = 'InvalidReferenceError';
     this.reference = reference;
@@ -116,7 +128,7 @@ export class InvalidAddressError extends RegcredError {
   constructor(address: string, reason: string) {
     super(
       'ERR_INVALID_ADDRESS',
-      `Invalid registry address '${address}': ${reason}`,
+      `Invalid registry address '${oneLine(address)}': ${reason}`,
     );
     this.name = 'InvalidAddressError';
     this.address = address;

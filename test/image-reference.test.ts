@@ -206,7 +206,7 @@ test('parseImageReference() rejects as Docker does, with its reason', () => {
         assert.ok(error instanceof InvalidReferenceError, reference);
         assert.equal(error.code, 'ERR_INVALID_REFERENCE');
         assert.equal(error.reference, reference);
-        const prefix = `Invalid image reference '${reference}': ${reason}. `;
+        const prefix = `Invalid image reference '${quoted(reference)}': ${reason}. `;
         assert.ok(error.message.startsWith(prefix), error.message);
         return true;
       },
@@ -326,7 +326,7 @@ function disagreement(
     return `we accept with key '${key}', Docker printed: ${docker.output}`;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const expected = `Invalid image reference '${reference}': ${first}. `;
+    const expected = `Invalid image reference '${quoted(reference)}': ${first}. `;
     if (docker.key === undefined && message.startsWith(expected)) {
       return undefined;
     }
@@ -379,3 +379,11 @@ test(
     }
   },
 );
+
+/** A reference as messages quote it: control characters as \xNN. */
+function quoted(reference: string): string {
+  // eslint-disable-next-line no-control-regex -- matching them is the point
+  return reference.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
+    return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
