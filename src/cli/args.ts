@@ -52,6 +52,15 @@ export const COMMAND_OPTIONS = {
     'helper-dir': { type: 'string' },
     json: { type: 'boolean' },
   },
+  k8s: {
+    json: { type: 'boolean' },
+    namespace: { type: 'string' },
+  },
+  'kubelet-credential-provider': {},
+  migrate: {
+    to: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  },
   help: {},
 } as const satisfies Record<string, OptionSpecs>;
 

@@ -90,6 +90,14 @@ async function runCommand(context: CommandContext): Promise<number> {
       return (await import('./commands/agent.js')).runAgent(context);
     case 'dind':
       return (await import('./commands/dind.js')).runDind(context);
+    case 'k8s':
+      return (await import('./commands/k8s.js')).runK8s(context);
+    case 'kubelet-credential-provider': {
+      const command = await import('./commands/kubelet-provider.js');
+      return command.runKubeletProvider(context);
+    }
+    case 'migrate':
+      return (await import('./commands/migrate.js')).runMigrate(context);
     default:
       throw new UsageError(`Unknown command '${context.line.command}'`);
   }
