@@ -28,6 +28,20 @@ Commands:
   logout [SERVER]      Erase the stored credentials for SERVER (Docker Hub
                        without SERVER)
   logout --all         Erase every stored credential, in every store
+  agent --allow REG    Serve the host's credentials for REG to containers
+                       over a private unix socket, read-only (--socket
+                       PATH, --allow-uid UID, --audit-file F, --cache-ttl S)
+  dind                 Write the container helper and print how to mount
+                       it (--helper-dir DIR, --socket PATH, --json)
+  k8s secret NAME [REG...]
+                       Print a kubernetes.io/dockerconfigjson Secret
+                       (--namespace NS, --json); holds secrets
+  k8s import FILE      Store the credentials of such a Secret
+  kubelet-credential-provider
+                       The kubelet's image credential provider plugin:
+                       a request on stdin, the answer on stdout
+  migrate --to HELPER  Move plain-text credentials into a helper
+                       (--dry-run shows the plan)
 
 Command options (after the command name):
   --strict             get, list: treat a warning (a failing helper) as an
