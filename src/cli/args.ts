@@ -23,6 +23,7 @@ export const COMMAND_OPTIONS = {
   get: {
     registry: { type: 'string' },
     strict: { type: 'boolean' },
+    podman: { type: 'boolean' },
   },
   list: {
     json: { type: 'boolean' },

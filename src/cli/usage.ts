@@ -17,6 +17,8 @@ Commands:
                        as the JSON of its X-Registry-Auth header
   get --registry ADDR  The same for a registry address, read as
                        'docker login ADDR' reads it
+  get --podman REF     What podman, skopeo and buildah would use instead:
+                       containers' auth.json files first, then Docker's
   list                 Registries with stored credentials, user names and
                        stores (never a secret)
   explain [REF]        Where your login lives: user, config file, store,

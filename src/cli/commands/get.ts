@@ -30,6 +30,10 @@ export async function runGet(context: CommandContext): Promise<number> {
     );
   }
 
+  if (line.options.podman) {
+    return await runPodmanGet(context, registry, reference);
+  }
+
   const resolver = createCliResolver(context);
   const resolution =
     registry === undefined
@@ -42,5 +46,35 @@ export async function runGet(context: CommandContext): Promise<number> {
   }
   for (const warning of resolution.warnings) out.warn(warning.message);
   out.result(`${toDockerJson(resolution.authConfig)}\n`);
+  return EXIT.ok;
+}
+
+/** `get --podman`: the credentials podman/skopeo would use for an image. */
+async function runPodmanGet(
+  context: CommandContext,
+  registry: string | undefined,
+  reference: string | undefined,
+): Promise<number> {
+  const { line, out, env, helperTimeoutMs } = context;
+  if (registry !== undefined || reference === undefined) {
+    throw new UsageError(
+      "'get --podman' needs an image reference, e.g. " +
+        "'regcred get --podman quay.io/org/app'; --registry is not supported",
+    );
+  }
+  const uid = process.getuid?.() ?? 0;
+  // loaded on demand: the plain `get` Docker runs on every pull skips it
+  const { lookupPodmanAuth } = await import('../../podman/auth-lookup.js');
+  const result = await lookupPodmanAuth(
+    reference,
+    { env, uid },
+    { timeoutMs: helperTimeoutMs },
+  );
+  if (line.options.strict && result.warnings.length > 0) {
+    for (const warning of result.warnings) out.error(warning);
+    return EXIT.failure;
+  }
+  for (const warning of result.warnings) out.warn(warning);
+  out.result(`${toDockerJson(result.authConfig)}\n`);
   return EXIT.ok;
 }
