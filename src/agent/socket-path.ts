@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { lstat, mkdir, stat, unlink } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { lstat, mkdir, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -24,10 +25,26 @@ const PROBE_TIMEOUT_MS = 1_000;
 const SHELL_SAFE_REGEXP = /^[A-Za-z0-9_./:@%+,-]+$/;
 
 /**
- * Returns the default socket path, creating its folder when needed:
- * `$XDG_RUNTIME_DIR/regcred-agent.sock` when that is set to a directory,
- * else `agent.sock` in a folder `regcred-<uid>` (mode 0700) under the
- * temp folder.
+ * The default socket path, created nothing: `$XDG_RUNTIME_DIR/
+ * regcred-agent.sock` when that is set to a directory, else `agent.sock`
+ * in a folder `regcred-<uid>` under the temp folder (which `regcred dind`
+ * names too, before any agent made it).
+ */
+export function defaultSocketLocation(
+  env: NodeJS.ProcessEnv,
+  uid: number = process.getuid?.() ?? 0,
+): { path: string; privateFolder?: string } {
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime && isAbsolute(runtime) && isDirectory(runtime)) {
+    return { path: join(runtime, RUNTIME_SOCKET_NAME) };
+  }
+  const folder = join(tmpdir(), `regcred-${uid}`);
+  return { path: join(folder, 'agent.sock'), privateFolder: folder };
+}
+
+/**
+ * Returns the default socket path ({@link defaultSocketLocation}),
+ * creating its private folder (mode 0700) when needed.
  *
  * @throws {AgentError} when the folder belongs to someone else or others
  *   may read or write it.
@@ -35,19 +52,17 @@ const SHELL_SAFE_REGEXP = /^[A-Za-z0-9_./:@%+,-]+$/;
 export async function defaultSocketPath(
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
-  const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime && isAbsolute(runtime) && (await isDirectory(runtime))) {
-    return join(runtime, RUNTIME_SOCKET_NAME);
-  }
   const uid = process.getuid?.() ?? 0;
-  const folder = join(tmpdir(), `regcred-${uid}`);
-  await ensurePrivateFolder(folder, uid);
-  return join(folder, 'agent.sock');
+  const { path, privateFolder } = defaultSocketLocation(env, uid);
+  if (privateFolder !== undefined) {
+    await ensurePrivateFolder(privateFolder, uid);
+  }
+  return path;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+function isDirectory(path: string): boolean {
   try {
-    return (await stat(path)).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }

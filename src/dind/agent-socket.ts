@@ -7,8 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { defaultSocketLocation } from '../agent/socket-path.js';
 
 /** Where the socket path came from. */
 export type AgentSocketSource = '--socket' | 'REGCRED_AGENT_SOCK' | 'default';
@@ -27,30 +26,14 @@ export interface AgentSocket {
 const PING_TIMEOUT_MS = 1_000;
 
 /**
- * Returns the socket `regcred agent` listens on when given no `--socket`:
- * `$XDG_RUNTIME_DIR/regcred-agent.sock` when that names a folder, else
- * `<temp folder>/regcred-<uid>/agent.sock`. Creates nothing.
- *
- * NOTE: mirrors the agent's own default (src/agent/socket-path.ts), which
- * also makes the folder; the two must agree.
+ * Returns the socket `regcred agent` listens on when given no `--socket`,
+ * creating nothing.
  */
 export function defaultAgentSocket(
   env: NodeJS.ProcessEnv,
   uid: number = process.getuid?.() ?? 0,
 ): string {
-  const runtimeDir = env.XDG_RUNTIME_DIR ?? '';
-  if (isAbsolute(runtimeDir) && isFolder(runtimeDir)) {
-    return join(runtimeDir, 'regcred-agent.sock');
-  }
-  return join(tmpdir(), `regcred-${uid}`, 'agent.sock');
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+  return defaultSocketLocation(env, uid).path;
 }
 
 /** Chooses the socket: `--socket`, else `REGCRED_AGENT_SOCK`, else the
