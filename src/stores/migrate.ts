@@ -8,6 +8,7 @@
  * @module
  */
 import type { ConfigFile, RawAuthEntry } from '../config/config-file.js';
+import { IDENTITY_TOKEN_USERNAME } from './helper-store.js';
 import { updateConfigFile } from '../config/config-update.js';
 import { loadFileEntry } from './file-store.js';
 import {
@@ -16,9 +17,6 @@ import {
   type HelperCallOptions,
   type HelperCredentials,
 } from './helper-client.js';
-
-/** The user name Docker's helpers store with an identity token. */
-export const IDENTITY_TOKEN_USERNAME = '<token>';
 
 /** What the migration does with one `auths` entry. */
 export type MigrationAction =
