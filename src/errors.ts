@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { escapeControlCharacters } from './internal/control-characters.js';
 
 /** Stable error codes, one per condition a caller may want to handle. */
 export type ErrorCode =
@@ -37,18 +38,6 @@ export class RegcredError extends Error {
     this.name = 'RegcredError';
     this.code = code;
   }
-}
-
-/**
- * A value the user typed, quoted inside a one-line message: control
- * characters (newlines included) are shown as `\xNN`, so the value cannot
- * forge a line of its own or drive the terminal.
- */
-function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex -- matching them is the point
-  return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
-    return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
 }
 
 /** Where in a file a parse error was found. */
@@ -113,7 +102,7 @@ export class InvalidReferenceError extends RegcredError {
   constructor(reference: string, reason: string) {
     super(
       'ERR_INVALID_REFERENCE',
-      `Invalid image reference '${oneLine(reference)}': ${reason}`,
+      `Invalid image reference '${escapeControlCharacters(reference)}': ${reason}`,
     );
     this.name = 'InvalidReferenceError';
     this.reference = reference;
@@ -128,7 +117,7 @@ export class InvalidAddressError extends RegcredError {
   constructor(address: string, reason: string) {
     super(
       'ERR_INVALID_ADDRESS',
-      `Invalid registry address '${oneLine(address)}': ${reason}`,
+      `Invalid registry address '${escapeControlCharacters(address)}': ${reason}`,
     );
     this.name = 'InvalidAddressError';
     this.address = address;

@@ -8,6 +8,10 @@ import { writeSync } from 'node:fs';
 import { styleText } from 'node:util';
 import { isatty } from '../internal/lazy-builtins.js';
 import { OutputError } from '../errors.js';
+import {
+  escapeControlCharacters,
+  escapeControlCharactersButLayout,
+} from '../internal/control-characters.js';
 import { redact } from '../redact.js';
 
 /** The CLI's two streams, and whether to colour them. */
@@ -103,9 +107,6 @@ function writeToStdout(text: string): void {
   }
 }
 
-// eslint-disable-next-line no-control-regex -- matching them is the point
-const CONTROL_CHARACTER_REGEXP = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
 /**
  * Makes text safe for a terminal: control characters other than newline
  * and tab (escape sequences among them) are shown as `\xNN` instead of
@@ -113,7 +114,7 @@ const CONTROL_CHARACTER_REGEXP = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
  * programs regcred does not control.
  */
 export function printable(text: string): string {
-  return text.replace(CONTROL_CHARACTER_REGEXP, hexEscape);
+  return escapeControlCharactersButLayout(text);
 }
 
 /**
@@ -122,9 +123,5 @@ export function printable(text: string): string {
  * cannot forge a line of its own.
  */
 export function printableInline(text: string): string {
-  return printable(text).replace(/[\n\r\t]/g, hexEscape);
-}
-
-function hexEscape(char: string): string {
-  return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  return escapeControlCharacters(text);
 }
