@@ -226,3 +226,21 @@ test('the YAML reader names the line it cannot read', () => {
     );
   }
 });
+
+test('k8s import - reads the secret from standard input', async () => {
+  const secret = JSON.stringify({
+    auths: { 'reg.example': { auth: authField('carol', 'stdin-pw-123') } },
+  });
+  const run = await runCli(['k8s', 'import', '-'], target.env, secret);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /Imported credentials for reg\.example/);
+  assert.match(await getRegistry(target, 'reg.example'), /stdin-pw-123/);
+});
+
+test('k8s import refuses a file far larger than a Secret can be', async () => {
+  const path = writeFile('huge.json', ' '.repeat(5 * 1024 * 1024));
+  const run = await runCli(['k8s', 'import', path], target.env);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /more than 4194304 bytes, which is no pull secret/);
+  assert.equal(existsSync(join(target.configDir, 'config.json')), false);
+});

@@ -38,7 +38,8 @@ Commands:
   k8s secret NAME [REG...]
                        Print a kubernetes.io/dockerconfigjson Secret
                        (--namespace NS, --json); holds secrets
-  k8s import FILE      Store the credentials of such a Secret
+  k8s import FILE      Store the credentials of such a Secret ('-' reads
+                       it from standard input)
   kubelet-credential-provider
                        The kubelet's image credential provider plugin:
                        a request on stdin, the answer on stdout

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { RegcredError, UsageError } from '../../errors.js';
 import {
   checkSecretMetadata,
@@ -131,13 +131,17 @@ async function runImport(
   const [file, ...extra] = args;
   if (file === undefined || extra.length > 0) {
     throw new UsageError(
-      "'k8s import' takes one FILE: regcred k8s import FILE",
+      "'k8s import' takes one FILE, or '-' for standard input: " +
+        'regcred k8s import FILE',
     );
   }
   if (line.options.json !== undefined || line.options.namespace !== undefined) {
     throw new UsageError("'k8s import' takes no --json or --namespace");
   }
-  const credentials = readPullSecret(await readText(file), file);
+  const credentials = readPullSecret(
+    await readText(file),
+    file === '-' ? 'standard input' : file,
+  );
   const config = await createCliResolver(context).loadContext();
   const writer = createCliWriterOptions(context, config);
   const done: string[] = [];
@@ -168,16 +172,45 @@ function reportPartialImport(
   );
 }
 
+/** Kubernetes refuses Secrets over 1 MiB; a file much larger than that
+ * is not a pull secret, so it is refused before it is read whole. */
+const MAX_SECRET_FILE_BYTES = 4 * 1024 * 1024;
+
+/** Reads FILE, or standard input when FILE is '-'. */
 async function readText(file: string): Promise<string> {
+  if (file === '-') return readStandardInput();
   try {
+    const size = (await stat(file)).size;
+    if (size > MAX_SECRET_FILE_BYTES) throw tooLarge(`'${file}'`);
     return await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof RegcredError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     throw new RegcredError(
       'ERR_CONFIG_READ',
       `Cannot read '${file}': ${code}. Give the path of a Secret or ` +
-        '.dockerconfigjson file',
+        ".dockerconfigjson file, or '-' for standard input",
       { cause: error },
     );
   }
+}
+
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_SECRET_FILE_BYTES) throw tooLarge('standard input');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(what: string): RegcredError {
+  return new RegcredError(
+    'ERR_CONFIG_READ',
+    `${what} holds more than ${MAX_SECRET_FILE_BYTES} bytes, which is no ` +
+      'pull secret (Kubernetes caps a Secret at 1 MiB). Give the Secret ' +
+      'or .dockerconfigjson file itself',
+  );
 }
