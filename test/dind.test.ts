@@ -192,6 +192,12 @@ test('dind --json gives the report as data', async () => {
     DOCKER_CONFIG: '/run/regcred/docker-config',
   });
   assert.match(forwarding?.compose ?? '', /^services:\n {2}app:\n/);
+  // docker:cli has no curl, socat or nc -U: the example adds curl
+  assert.match(
+    forwarding?.compose ?? '',
+    /command: \["sh","-c","apk add --no-cache curl/,
+  );
+  assert.deepEqual(report.recipes[1]?.containerCommand, ['sh']);
   for (const recipe of report.recipes) assert.ok(recipe.risks.length > 0);
   assert.deepEqual(
     report.checks.map((c) => c.name),
@@ -205,7 +211,7 @@ test('dind warns when no agent listens', async () => {
   assert.equal(result.status, 0);
   assert.match(
     result.stderr,
-    /warning: no regcred agent at .*nothing\.sock: start 'regcred agent --allow/,
+    /warning: no regcred agent at .*nothing\.sock: start 'regcred agent --socket \S*nothing\.sock --allow/,
   );
   assert.match(result.stdout, /warning {2}no regcred agent at /);
   assert.match(result.stdout, /^Recommended: 1\. forwarding\.$/m);

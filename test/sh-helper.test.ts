@@ -11,6 +11,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -262,6 +263,38 @@ describe('sh helper without what it needs', () => {
     assert.equal(result.status, 1);
   });
 });
+
+test(
+  'a socket the uid may not use says to pass --allow-uid',
+  { skip: process.getuid?.() !== 0 && 'needs root to switch uid' },
+  async () => {
+    const open = mkdtempSync(join(tmpdir(), 'regcred-sh-uid-'));
+    chmodSync(open, 0o755);
+    const copy = join(open, 'docker-credential-regcred');
+    writeFileSync(copy, shHelperScript('1.2.3'), { mode: 0o755 });
+    const socket = join(open, 'agent.sock');
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(socket, done));
+    chmodSync(socket, 0o600);
+    try {
+      const child = spawn(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/dash'],
+        { env: { PATH: '/usr/bin:/bin', REGCRED_AGENT_SOCK: socket } },
+      );
+      child.stdin.end(`exec ${copy} get <<'EOF'\nregistry.example.test\nEOF\n`);
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
+      const [status] = await once(child, 'close');
+      assert.equal(status, 1);
+      assert.match(stdout, /uid 65534 may not use the agent's socket/);
+      assert.match(stdout, /--allow-uid\s+65534/);
+    } finally {
+      server.close();
+      rmSync(open, { recursive: true, force: true });
+    }
+  },
+);
 
 describe('sh helper actions that need no agent', () => {
   const env = () => ({

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import {
   chooseAgentSocket,
   probeAgent,
+  type AgentSocket,
   type AgentSocketSource,
   type AgentStatus,
 } from './agent-socket.js';
@@ -51,8 +52,8 @@ export interface DindOptions {
 const REASON =
   'Forwarding copies no secret into the container: each lookup asks the ' +
   'host, read-only, only for the registries you allowed, and a logout on ' +
-  'the host takes effect at once. The other two put every secret where ' +
-  'anything in the container can read it.';
+  'the host reaches it within seconds. The other two put every secret ' +
+  'where anything in the container can read it.';
 
 /**
  * Writes the helper folder and builds the report.
@@ -82,7 +83,7 @@ export async function buildDindReport(
     agent: { socket: socket.path, source: socket.source, status },
     files,
     docker,
-    checks: runChecks(socket.path, status, files, docker),
+    checks: runChecks(socket, status, files, docker),
     recommended: 'forwarding',
     reason: REASON,
     recipes,
@@ -90,7 +91,7 @@ export async function buildDindReport(
 }
 
 function runChecks(
-  socket: string,
+  socket: AgentSocket,
   status: AgentStatus,
   files: HelperFiles,
   docker: DockerFacts,
@@ -100,7 +101,7 @@ function runChecks(
     {
       name: 'agent',
       ok: status === 'listening',
-      message: agentMessage(socket, status),
+      message: agentMessage(socket.path, status, socket.source !== 'default'),
     },
     {
       name: 'helper',
@@ -125,9 +126,14 @@ function runChecks(
   ];
 }
 
-const START_AGENT = "start 'regcred agent --allow REGISTRY' first";
-
-function agentMessage(socket: string, status: AgentStatus): string {
+function agentMessage(
+  socket: string,
+  status: AgentStatus,
+  socketGiven: boolean,
+): string {
+  const START_AGENT = socketGiven
+    ? `start 'regcred agent --socket ${socket} --allow REGISTRY' first`
+    : "start 'regcred agent --allow REGISTRY' first";
   switch (status) {
     case 'listening':
       return `a regcred agent answers at ${socket}`;

@@ -44,6 +44,8 @@ export interface Recipe {
   environment: Record<string, string>;
   /** Other `docker run` options, such as `--use-api-socket`. */
   options: string[];
+  /** What the example container runs, after the image name. */
+  containerCommand: string[];
   /** The `docker run` arguments, one array entry per argv word. */
   dockerRunFlags: string[];
   /** A docker compose service using the recipe. */
@@ -59,6 +61,17 @@ export interface RecipeInput {
   docker: DockerFacts;
   classic: ClassicHost;
 }
+
+/** The image the examples use: Docker's official CLI image. */
+export const EXAMPLE_IMAGE = 'docker:cli';
+
+/** docker:cli has none of curl, socat or `nc -U`, which the sh helper
+ * needs, so the forwarding example adds curl before the shell starts. */
+const SHELL_WITH_CURL = [
+  'sh',
+  '-c',
+  'apk add --no-cache curl >/dev/null && exec sh',
+];
 
 /** Builds the three recipes, forwarding first. */
 export function buildRecipes(input: RecipeInput): Recipe[] {
@@ -82,6 +95,7 @@ function forwarding({ agentSocket, files, docker }: RecipeInput): Recipe {
       DOCKER_CONFIG: CONTAINER_PATHS.dockerConfig,
     },
     options: [],
+    containerCommand: SHELL_WITH_CURL,
     risks: [
       'Anything in the container can ask for the credentials of the ' +
         'registries you allowed while the agent runs; nothing else.',
@@ -89,15 +103,17 @@ function forwarding({ agentSocket, files, docker }: RecipeInput): Recipe {
     notes: [
       'No secret is copied: each lookup asks the host, read-only, only ' +
         'for the registries given to --allow, and is audited there.',
-      'A logout on the host takes effect at once.',
+      "A logout on the host reaches the container within the agent's " +
+        '--cache-ttl (5 s by default).',
       'The container runs as root or as your uid (--user "$(id -u)"), ' +
         'or the agent is started with --allow-uid UID.',
       'Start the agent before the container: docker -v makes a folder ' +
         'where a missing socket should be.',
       'After restarting the agent, restart the container: the mount ' +
         'keeps the old socket.',
-      'The image needs curl, socat or nc -U (e.g. apk add curl); images ' +
-        'with Node can use the Node docker-credential-regcred instead.',
+      'The helper needs curl, socat or nc -U in the image: the example ' +
+        'adds curl to docker:cli with apk at start; an image that has one ' +
+        '(or Node, for the Node docker-credential-regcred) needs no setup.',
     ],
   });
 }
@@ -134,6 +150,7 @@ function classic({ classic: host, docker }: RecipeInput): Recipe {
     ],
     environment,
     options: [],
+    containerCommand: ['sh'],
     risks: [
       'Every secret of every registry is handed to the container, not ' +
         'only the ones it needs.',
@@ -188,6 +205,7 @@ function useApiSocket({ docker }: RecipeInput): Recipe {
     mounts: [],
     environment: {},
     options: ['--use-api-socket'],
+    containerCommand: ['sh'],
     risks: [
       'Docker resolves every credential on the host and writes them, in ' +
         'plain text, to /run/secrets/docker/config.json in the container.',
@@ -243,7 +261,10 @@ function volumeSpec({ source, target, readOnly }: Mount): string {
 
 /** A service named `app` in a compose file, on the docker:cli image. */
 function composeSnippet(parts: RecipeParts): string {
-  const lines = ['services:', '  app:', '    image: docker:cli'];
+  const lines = ['services:', '  app:', `    image: ${EXAMPLE_IMAGE}`];
+  if (parts.containerCommand.length > 1) {
+    lines.push(`    command: ${JSON.stringify(parts.containerCommand)}`);
+  }
   if (parts.options.includes('--use-api-socket')) {
     lines.push('    use_api_socket: true');
   }

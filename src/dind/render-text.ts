@@ -6,7 +6,7 @@
  * @module
  */
 import type { DindReport } from './dind-report.js';
-import type { Recipe } from './recipes.js';
+import { EXAMPLE_IMAGE, type Recipe } from './recipes.js';
 
 /** Renders the report; the text ends with a newline. */
 export function renderDindText(report: DindReport): string {
@@ -29,7 +29,7 @@ function renderRecipe(recipe: Recipe, number: number): string[] {
     ? recipe.title
     : `${recipe.title} (not available here)`;
   const lines = [`${number}. ${title}`, '', '   docker run:'];
-  lines.push(...dockerRunLines(recipe.dockerRunFlags));
+  lines.push(...dockerRunLines(recipe));
   lines.push('', '   compose:');
   lines.push(
     ...recipe.compose
@@ -48,8 +48,10 @@ function renderRecipe(recipe: Recipe, number: number): string[] {
   return lines;
 }
 
-/** `docker run` with one flag and its value per line. */
-function dockerRunLines(flags: readonly string[]): string[] {
+/** `docker run` with one flag and its value per line, then the image and
+ * the container's command. */
+function dockerRunLines(recipe: Recipe): string[] {
+  const flags = recipe.dockerRunFlags;
   const lines = ['     docker run --rm -it \\'];
   for (let i = 0; i < flags.length; i++) {
     const flag = flags[i] ?? '';
@@ -61,7 +63,8 @@ function dockerRunLines(flags: readonly string[]): string[] {
       lines.push(`       ${shellWord(flag)} \\`);
     }
   }
-  lines.push('       docker:cli sh');
+  const command = recipe.containerCommand.map(shellWord).join(' ');
+  lines.push(`       ${EXAMPLE_IMAGE} ${command}`);
   return lines;
 }
 

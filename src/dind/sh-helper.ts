@@ -82,6 +82,12 @@ find_socket() {
 			"'regcred agent --allow REGISTRY' on the host and mount" \
 			"its socket there"
 	fi
+	# access(2) honours the ACL that the agent's --allow-uid grants
+	if [ ! -w "$SOCK" ]; then
+		fail "uid $(id -u 2>/dev/null) may not use the agent's socket" \
+			"$SOCK: start 'regcred agent' with --allow-uid" \
+			"$(id -u 2>/dev/null), or run the container as the agent's user"
+	fi
 }
 
 # Sets CLIENT to the first of curl, socat, nc (with -U) on PATH.

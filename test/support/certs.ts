@@ -193,10 +193,12 @@ async function openssl(dir: string, command: string): Promise<void> {
     await run(OPENSSL ?? 'openssl', args, {
       cwd: dir,
       env: { PATH: SYSTEM_PATH },
-      timeout: 10_000,
+      // key generation can take many seconds on a loaded machine
+      timeout: 60_000,
     });
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
+    // the last lines only: key generation prints rows of progress dots
+    const stderr = ((error as { stderr?: string }).stderr ?? '').slice(-600);
     throw new Error(
       `Making test certificates failed: openssl ${args[0]} ` +
         `${args[1]}: ${stderr.trim() || String(error)}`,
