@@ -46,6 +46,7 @@ function sampleReport(): ExplainReport {
       legacyDockercfg: { path: '/home/alice/.dockercfg', exists: false },
     },
     lookup: null,
+    podman: { authFile: null, files: [], lookup: null },
     elsewhere: [],
     checks: [
       {
