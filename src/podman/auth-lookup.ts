@@ -15,7 +15,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { AuthConfig } from '../auth-config.js';
-import { decodeAuthField } from '../config/auth-entry.js';
+import { decodeAuthField, decodeStdBase64 } from '../config/auth-entry.js';
 import {
   readConfigFileSync,
   type RawAuthEntry,
@@ -230,6 +230,16 @@ async function searchFile(
   const match = matchInFile(content, search.keys, domain);
   if (match === undefined) return { step: fileStep(location, 'no-entry') };
   const { key, entry } = match;
+  const auth = entry.auth ?? '';
+  if (auth !== '' && typeof decodeStdBase64(Buffer.from(auth)) === 'number') {
+    // containers/image stops on this one, unlike on a value without ':'
+    const error = new ConfigParseError(
+      location.path,
+      `the 'auth' value under '${key}' is not valid base64`,
+    );
+    const step = fileStep(location, 'failed', { key, error: error.message });
+    return { step, error };
+  }
   const found = usable(entry, key, search.warnings);
   const outcome =
     found !== undefined
