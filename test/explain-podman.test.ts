@@ -37,6 +37,10 @@ interface Home {
   configFile: string;
   dockerFile: string;
   legacyFile: string;
+  /** `~/.config/containers/registries.conf`, empty at first. */
+  registriesConf: string;
+  /** Stands for /etc/containers. */
+  systemDir: string;
   binDir: string;
   write(path: string, content: unknown): void;
   writeHelper(name: string, script: string): void;
@@ -57,6 +61,11 @@ function makeHome(): Home {
   mkdirSync(toolsDir);
   symlinkSync('/usr/bin/cat', join(toolsDir, 'cat'));
   mkdirSync(join(dir, 'run'));
+  mkdirSync(join(dir, 'etc'));
+  // the user's (empty) registries.conf: the machine's is never read
+  const registriesConf = join(dir, '.config', 'containers', 'registries.conf');
+  mkdirSync(dirname(registriesConf), { recursive: true });
+  writeFileSync(registriesConf, '');
   const env: NodeJS.ProcessEnv = {
     HOME: dir,
     PATH: `${binDir}:${toolsDir}`,
@@ -71,6 +80,8 @@ function makeHome(): Home {
     configFile: join(dir, 'config', 'containers', 'auth.json'),
     dockerFile: join(dir, '.docker', 'config.json'),
     legacyFile: join(dir, '.dockercfg'),
+    registriesConf,
+    systemDir: join(dir, 'etc'),
     write(path, content) {
       mkdirSync(dirname(path), { recursive: true });
       const text =
@@ -93,6 +104,7 @@ function run(reference?: string): Promise<ExplainReport> {
       // the real ids: the temp files are ours, so the config checks pass
       uid: ME.uid,
       gid: ME.gid,
+      containersDir: home.systemDir,
       users: () => [
         { name: 'alice', uid: ME.uid, gid: ME.gid, home: home.dir },
       ],
@@ -431,11 +443,85 @@ test('regcred explain --json carries the podman view', async () => {
   const run = await runCli(['explain', '--json', `${HOST}/team/app`], env);
   assert.equal(run.status, 0, run.stderr);
   const report = JSON.parse(run.stdout) as ExplainReport;
-  assert.deepEqual(Object.keys(report.podman), ['authFile', 'files', 'lookup']);
+  assert.deepEqual(Object.keys(report.podman), [
+    'authFile',
+    'files',
+    'credentialHelpers',
+    'registriesConf',
+    'registriesConfError',
+    'lookup',
+  ]);
   assert.equal(report.podman.lookup?.username, 'bob');
   assert.equal(report.podman.lookup?.key, `${HOST}/team`);
   assert.ok(report.podman.lookup?.differences.length);
   assert.ok(!run.stdout.includes(SECRET));
   const text = await runCli(['explain', `${HOST}/team/app`], env);
   assert.match(text.stdout, /Podman vs Docker: podman and Docker answer/);
+});
+
+const LISTED_HELPER =
+  `read -r host; [ "$host" = "${HOST}" ] || exit 7; ` +
+  `printf '{"Username":"listed","Secret":"${SECRET}"}'`;
+
+test('a registries.conf helper listed first answers for podman', async () => {
+  home.write(
+    home.registriesConf,
+    'credential-helpers = ["listed", "containers-auth.json"]\n',
+  );
+  home.writeHelper('listed', LISTED_HELPER);
+  home.write(home.runtimeFile, {
+    auths: { [HOST]: { auth: auth('alice', OTHER_SECRET) } },
+  });
+  const report = await run(`${HOST}/team/app`);
+  const { podman } = report;
+  assert.deepEqual(podman.credentialHelpers, [
+    'listed',
+    'containers-auth.json',
+  ]);
+  assert.equal(podman.registriesConf, home.registriesConf);
+  const lookup = podman.lookup;
+  assert.equal(lookup?.helper, 'listed');
+  assert.equal(lookup?.file, null);
+  assert.equal(lookup?.username, 'listed');
+  assert.deepEqual(
+    lookup?.steps.map((s) => [s.kind, s.outcome]),
+    [
+      ['helper', 'found'],
+      ['file', 'not-read'],
+      ['file', 'not-read'],
+      ['file', 'not-read'],
+      ['file', 'not-read'],
+    ],
+  );
+  assert.equal(lookup?.steps[0]?.path, 'docker-credential-listed');
+  assert.match(
+    find(report, 'podman.files').details.join('\n'),
+    /registries\.conf sets credential-helpers: listed, containers-auth\.json/,
+  );
+  assert.match(
+    find(report, 'podman.lookup').summary,
+    /the helper 'listed' \(registries\.conf credential-helpers\)/,
+  );
+  assertNoSecret(report);
+});
+
+test('a list without containers-auth.json reads no file', async () => {
+  home.write(home.registriesConf, "credential-helpers = ['listed']\n");
+  const report = await run();
+  assert.match(
+    find(report, 'podman.files').details.join('\n'),
+    /none of these files is read/,
+  );
+});
+
+test('a broken registries.conf is a finding, never a crash', async () => {
+  home.write(home.registriesConf, 'credential-helpers = ["a",\n');
+  const report = await run(`${HOST}/app`);
+  assert.notEqual(report.podman.registriesConfError, null);
+  const files = find(report, 'podman.files');
+  assert.equal(files.status, 'warning');
+  assert.match(files.next ?? '', /registries\.conf/);
+  assert.equal(find(report, 'podman.lookup').status, 'warning');
+  assert.match(report.podman.lookup?.error ?? '', /registries\.conf/);
+  assert.equal(report.exitStatus, 0);
 });

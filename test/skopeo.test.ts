@@ -7,9 +7,9 @@
  *
  * skopeo is only ever given 127.0.0.1 addresses. It runs inside
  * `unshare --net` (no network at all) whenever it needs no registry;
- * otherwise it talks to the loopback registry started here. Its
- * registries.conf is an empty file in the temp dir, so the machine's
- * /etc/containers never matters.
+ * otherwise it talks to the loopback registry started here. Each home
+ * has its own (empty) ~/.config/containers/registries.conf, which both
+ * skopeo and regcred then read instead of /etc/containers'.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -81,6 +81,8 @@ interface Home {
   configFile: string;
   dockerFile: string;
   legacyFile: string;
+  /** `~/.config/containers/registries.conf`, empty at first. */
+  registriesConf: string;
   /** The environment skopeo and regcred both get. */
   env: NodeJS.ProcessEnv;
   write(path: string, content: unknown): void;
@@ -105,7 +107,9 @@ function newHome(t: TestContext): Home {
   const toolsDir = join(dir, 'tools');
   for (const sub of [binDir, toolsDir, join(dir, 'run')]) mkdirSync(sub);
   symlinkSync('/usr/bin/cat', join(toolsDir, 'cat'));
-  const registriesConf = join(dir, 'registries.conf');
+  // the user's registries.conf replaces the system's, for both tools
+  const registriesConf = join(dir, '.config', 'containers', 'registries.conf');
+  mkdirSync(dirname(registriesConf), { recursive: true });
   writeFileSync(registriesConf, '');
   const env: NodeJS.ProcessEnv = {
     // helpers first; skopeo itself is called by its absolute path
@@ -113,7 +117,6 @@ function newHome(t: TestContext): Home {
     HOME: dir,
     XDG_RUNTIME_DIR: join(dir, 'run'),
     XDG_CONFIG_HOME: join(dir, 'config'),
-    CONTAINERS_REGISTRIES_CONF: registriesConf,
   };
   const home: Home = {
     dir,
@@ -122,6 +125,7 @@ function newHome(t: TestContext): Home {
     configFile: join(dir, 'config', 'containers', 'auth.json'),
     dockerFile: join(dir, '.docker', 'config.json'),
     legacyFile: join(dir, '.dockercfg'),
+    registriesConf,
     env,
     write(path, content) {
       mkdirSync(dirname(path), { recursive: true });
@@ -490,6 +494,15 @@ interface Layout {
 const H = '127.0.0.1:5000';
 const entry = (user: string) => ({ auth: base64(`${user}:pw-${user}`) });
 
+/** A helper that answers `listed`, only when asked with the host. */
+const LISTED_HELPER =
+  `read -r host; [ "$host" = "${H}" ] || exit 7; ` +
+  `printf '{"Username":"listed","Secret":"pw"}'`;
+const HELPER_HAS_NOTHING =
+  'cat >/dev/null; echo "credentials not found in native keychain"; exit 1';
+const HELPERS_FIRST =
+  "credential-helpers = [ 'listed', 'containers-auth.json' ]\n";
+
 const LAYOUTS: Layout[] = [
   {
     name: '{} in the runtime file sends the search to the next file',
@@ -638,6 +651,76 @@ const LAYOUTS: Layout[] = [
     key: `${H}/app`,
     user: 'dockerconfig',
   },
+  {
+    name: 'registries.conf: a helper listed before the files answers first',
+    files: (h) => {
+      h.write(h.registriesConf, HELPERS_FIRST);
+      h.writeHelper('listed', LISTED_HELPER);
+      h.write(h.runtimeFile, { auths: { [H]: entry('file') } });
+    },
+    key: `${H}/team/app`,
+    user: 'listed',
+  },
+  {
+    name: 'registries.conf: files listed first answer first',
+    files: (h) => {
+      h.write(
+        h.registriesConf,
+        'credential-helpers = ["containers-auth.json", "listed"]\n',
+      );
+      h.writeHelper('listed', LISTED_HELPER);
+      h.write(h.runtimeFile, { auths: { [H]: entry('file') } });
+    },
+    key: `${H}/app`,
+    user: 'file',
+  },
+  {
+    name: 'registries.conf: a missing helper does not block the files',
+    files: (h) => {
+      h.write(
+        h.registriesConf,
+        '# comment\ncredential-helpers = [\n  "missing", # none\n' +
+          '  "containers-auth.json",\n]\n[aliases]\n"x" = "docker.io/x"\n',
+      );
+      h.write(h.dockerFile, { auths: { [H]: entry('docker') } });
+    },
+    key: `${H}/app`,
+    user: 'docker',
+  },
+  {
+    name: 'registries.conf: without containers-auth.json no file is read',
+    files: (h) => {
+      h.write(h.registriesConf, 'credential-helpers = ["empty"]\n');
+      h.writeHelper('empty', HELPER_HAS_NOTHING);
+      h.write(h.runtimeFile, { auths: { [H]: entry('file') } });
+    },
+    key: `${H}/app`,
+    user: null,
+  },
+  {
+    name: 'registries.conf.d: a later drop-in replaces the list',
+    files: (h) => {
+      h.write(h.registriesConf, 'credential-helpers = ["empty"]\n');
+      h.write(`${h.registriesConf}.d/50-mine.conf`, HELPERS_FIRST);
+      h.write(`${h.registriesConf}.d/60-other.conf`, '[aliases]\n');
+      h.write(`${h.registriesConf}.d/70-skipped.txt`, 'credential-helpers=[]');
+      h.writeHelper('empty', HELPER_HAS_NOTHING);
+      h.writeHelper('listed', LISTED_HELPER);
+    },
+    key: `${H}/app`,
+    user: 'listed',
+  },
+  {
+    name: 'registries.conf.d: a later credential-helpers = [] means the files',
+    files: (h) => {
+      h.write(h.registriesConf, HELPERS_FIRST);
+      h.write(`${h.registriesConf}.d/60-none.conf`, 'credential-helpers = []');
+      h.writeHelper('listed', LISTED_HELPER);
+      h.write(h.runtimeFile, { auths: { [H]: entry('file') } });
+    },
+    key: `${H}/app`,
+    user: 'file',
+  },
 ];
 
 describe(
@@ -655,7 +738,7 @@ describe(
         const got = await podmanGet(home, `${layout.key}:1`, env);
         assert.equal(got.username, layout.user ?? undefined);
         if (layout.user !== null) {
-          const helped = layout.user === 'helped';
+          const helped = layout.user === 'helped' || layout.user === 'listed';
           assert.equal(got.password, helped ? 'pw' : `pw-${layout.user}`);
         }
       });
@@ -676,6 +759,20 @@ describe(
       // explain reports it instead of failing
       const report = await explainJson(home, `${H}/app`);
       assert.equal(report.podman.lookup?.steps[0]?.outcome, 'failed');
+    });
+
+    it('registries.conf listing only a missing helper fails both', async (t) => {
+      const home = newHome(t);
+      home.write(home.registriesConf, 'credential-helpers = ["missing"]\n');
+      home.write(home.dockerFile, { auths: { [H]: entry('docker') } });
+      const skopeo = await home.skopeo(['login', '--get-login', H], {
+        offline: true,
+      });
+      assert.notEqual(skopeo.status, 0);
+      assert.match(skopeo.stderr, /docker-credential-missing/);
+      const regcred = await home.regcred(['get', '--podman', `${H}/app`]);
+      assert.notEqual(regcred.status, 0);
+      assert.match(regcred.stderr, /docker-credential-missing/);
     });
 
     it('an auth value that is not base64 fails both', async (t) => {

@@ -16,7 +16,6 @@ import {
 } from '../errors.js';
 import {
   podmanAuthFiles,
-  type AuthFileContext,
   type AuthFileLocation,
 } from '../podman/auth-files.js';
 import {
@@ -24,7 +23,12 @@ import {
   tracePodmanAuth,
   type PodmanAuthTrace,
   type PodmanFileStep,
+  type PodmanLookupContext,
 } from '../podman/auth-lookup.js';
+import {
+  AUTH_FILES_HELPER,
+  credentialHelperList,
+} from '../podman/registries-conf.js';
 import { redact } from '../redact.js';
 import type { GatheredLookup } from './lookup.js';
 import {
@@ -58,16 +62,22 @@ export async function gatherPodman(
   inputs: PodmanInputs,
 ): Promise<{ facts: PodmanFacts; checks: Check[] }> {
   const { system } = inputs;
-  const context: AuthFileContext = {
+  const context: PodmanLookupContext = {
     env: system.env,
     // NOTE: the search is containers/image's Linux one; macOS and Windows
     // (no uid) use ~/.config/containers/auth.json first, not modelled here
     uid: system.uid ?? 0,
     ...(inputs.home === null ? {} : { home: inputs.home }),
+    systemConfigDir: system.containersDir,
   };
   const authFile = system.env.REGISTRY_AUTH_FILE || null;
   const files = podmanAuthFiles(context).map(describeFile);
-  const facts: PodmanFacts = { authFile, files, lookup: null };
+  const facts: PodmanFacts = {
+    authFile,
+    files,
+    ...describeHelperList(context),
+    lookup: null,
+  };
   const checks = [filesCheck(facts)];
   if (inputs.reference !== undefined) {
     const { reference } = inputs;
@@ -76,6 +86,38 @@ export async function gatherPodman(
     checks.push(lookupCheck(lookup), compareCheck(lookup));
   }
   return { facts, checks };
+}
+
+/** registries.conf's `credential-helpers`, or why it cannot be read. */
+function describeHelperList(
+  context: PodmanLookupContext,
+): Pick<
+  PodmanFacts,
+  'credentialHelpers' | 'registriesConf' | 'registriesConfError'
+> {
+  try {
+    const list = credentialHelperList({
+      env: context.env,
+      ...(context.home === undefined ? {} : { home: context.home }),
+      ...(context.systemConfigDir === undefined
+        ? {}
+        : { systemDir: context.systemConfigDir }),
+    });
+    return {
+      credentialHelpers: list.helpers,
+      registriesConf: list.source,
+      registriesConfError: null,
+    };
+  } catch (error) {
+    if (error instanceof ConfigParseError || error instanceof ConfigReadError) {
+      return {
+        credentialHelpers: [],
+        registriesConf: error.path,
+        registriesConfError: redact(error.message),
+      };
+    }
+    throw error;
+  }
 }
 
 function describeFile(location: AuthFileLocation): PodmanFileFacts {
@@ -103,7 +145,7 @@ function describeFile(location: AuthFileLocation): PodmanFileFacts {
 
 async function podmanLookup(
   reference: string,
-  context: AuthFileContext,
+  context: PodmanLookupContext,
   inputs: PodmanInputs,
   files: PodmanFileFacts[],
 ): Promise<PodmanLookupFacts> {
@@ -132,15 +174,18 @@ async function podmanLookup(
     lookup.error = error.message;
     return lookup;
   }
-  lookup.steps = trace.steps.map(({ path, outcome, key, helper, error }) => ({
-    path,
-    outcome,
-    key,
-    helper,
-    error: error === null ? null : redact(error),
-  }));
+  lookup.steps = trace.steps.map(
+    ({ kind, path, outcome, key, helper, error }) => ({
+      kind,
+      path,
+      outcome,
+      key,
+      helper,
+      error: error === null ? null : redact(error),
+    }),
+  );
   const used = trace.steps.find((step) => step.outcome === 'found');
-  lookup.file = used?.path ?? null;
+  lookup.file = used?.kind === 'file' ? used.path : null;
   lookup.key = used?.key ?? null;
   lookup.helper = used?.helper ?? null;
   if (trace.error !== undefined) lookup.error = redact(trace.error.message);
@@ -300,7 +345,11 @@ function whyDockerMisses(
 }
 
 function placeOf(lookup: PodmanLookupFacts): string {
-  if (lookup.file === null) return 'nowhere';
+  if (lookup.file === null) {
+    return lookup.helper === null
+      ? 'nowhere'
+      : `the helper '${lookup.helper}' (registries.conf credential-helpers)`;
+  }
   if (lookup.helper !== null) {
     return `the helper '${lookup.helper}' (credHelpers in ${lookup.file})`;
   }
@@ -335,19 +384,41 @@ function filesCheck(facts: PodmanFacts): Check {
   const details = facts.files.map(
     (file, i) => `${i + 1}. ${file.path}: ${fileWords(file)}`,
   );
+  details.push(...helperListWords(facts));
+  const brokenPaths = broken.map((file) => file.path);
+  if (facts.registriesConfError !== null && facts.registriesConf !== null) {
+    brokenPaths.push(facts.registriesConf);
+  }
   return check({
     id: 'podman.files',
     section: SECTION,
     title: 'Files',
-    status: broken.length > 0 ? 'warning' : 'info',
+    status: brokenPaths.length > 0 ? 'warning' : 'info',
     summary,
     details,
     next:
-      broken.length > 0
-        ? `fix or remove ${broken.map((file) => file.path).join(', ')}: ` +
+      brokenPaths.length > 0
+        ? `fix or remove ${brokenPaths.join(', ')}: ` +
           'podman fails on any lookup that reaches it'
         : null,
   });
+}
+
+/** What registries.conf's list changes, in words; [] for the default. */
+function helperListWords(facts: PodmanFacts): string[] {
+  const { credentialHelpers, registriesConf, registriesConfError } = facts;
+  if (registriesConfError !== null) {
+    return [`registries.conf cannot be used: ${registriesConfError}`];
+  }
+  if (registriesConf === null) return [];
+  const list = credentialHelpers.join(', ');
+  const words = [`${registriesConf} sets credential-helpers: ${list}`];
+  if (!credentialHelpers.includes(AUTH_FILES_HELPER)) {
+    words.push(
+      `without ${AUTH_FILES_HELPER} in that list, none of these files is read`,
+    );
+  }
+  return words;
 }
 
 function fileWords(file: PodmanFileFacts): string {
@@ -378,11 +449,13 @@ const STEP_WORDS: Record<PodmanFileStep['outcome'], string> = {
 function lookupCheck(lookup: PodmanLookupFacts): Check {
   const details = lookup.steps.map((step, i) => {
     const where =
-      step.helper !== null
-        ? `credHelpers '${step.helper}' for ${step.key ?? ''}`
-        : step.key !== null
-          ? `key '${step.key}'`
-          : '';
+      step.kind === 'helper'
+        ? `(registries.conf) for ${step.key ?? 'the host'}`
+        : step.helper !== null
+          ? `credHelpers '${step.helper}' for ${step.key ?? ''}`
+          : step.key !== null
+            ? `key '${step.key}'`
+            : '';
     const words = [where, STEP_WORDS[step.outcome]].filter(Boolean);
     const used = step.outcome === 'found' ? '  <- used' : '';
     return `${i + 1}. ${step.path}: ${words.join(' ')}${used}`;

@@ -169,8 +169,11 @@ export interface PodmanFileFacts {
   credHelpers: Record<string, string>;
 }
 
-/** How one file of podman's search came out for REF. */
+/** How one place of podman's search came out for REF. */
 export interface PodmanStepFacts {
+  /** An auth file, or a helper of registries.conf's list. */
+  kind: 'file' | 'helper';
+  /** The file, or the helper's program `docker-credential-<name>`. */
   path: string;
   /** `missing`, `no-entry`, `empty-entry`, `bad-entry`,
    * `helper-not-found`, `found`, `failed` or `not-read`. */
@@ -184,7 +187,8 @@ export interface PodmanStepFacts {
 /** The credentials podman would use for REF, next to Docker's. */
 export interface PodmanLookupFacts {
   steps: PodmanStepFacts[];
-  /** The file that answers, its key, and its helper if one answered. */
+  /** The file that answers (null for a registries.conf helper), its key,
+   * and the helper if one answered. */
   file: string | null;
   key: string | null;
   helper: string | null;
@@ -205,6 +209,13 @@ export interface PodmanFacts {
   authFile: string | null;
   /** The files in search order. */
   files: PodmanFileFacts[];
+  /** registries.conf's `credential-helpers`, in order;
+   * `containers-auth.json` stands for the files above. */
+  credentialHelpers: string[];
+  /** The registries.conf file that set the list; null for the default. */
+  registriesConf: string | null;
+  /** Why registries.conf cannot be used; null when it can. */
+  registriesConfError: string | null;
   /** The lookup for REF; null without REF. */
   lookup: PodmanLookupFacts | null;
 }

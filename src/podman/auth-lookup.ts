@@ -30,6 +30,12 @@ import {
   type AuthFileFormat,
   type AuthFileLocation,
 } from './auth-files.js';
+import {
+  AUTH_FILES_HELPER,
+  credentialHelperList,
+  type CredentialHelperList,
+  type RegistriesConfContext,
+} from './registries-conf.js';
 
 /** The answer of {@link lookupPodmanAuth}. */
 export interface PodmanAuthResult {
@@ -37,6 +43,8 @@ export interface PodmanAuthResult {
   authConfig: AuthConfig;
   /** The file they came from, if any. */
   path?: string;
+  /** The registries.conf helper they came from, if any. */
+  helper?: string;
   /** The key they were stored under, if any. */
   key?: string;
   /** Problems that did not stop the search, never holding a secret. */
@@ -65,10 +73,14 @@ export type PodmanFileOutcome =
   /** An earlier file answered or failed. */
   | 'not-read';
 
-/** What one file of the search held for the image; never a secret. */
+/** What one place of the search held for the image; never a secret. */
 export interface PodmanFileStep {
+  /** An auth file, or a helper of registries.conf's `credential-helpers`. */
+  kind: 'file' | 'helper';
+  /** The file, or the helper's program `docker-credential-<name>`. */
   path: string;
-  format: AuthFileFormat;
+  /** The file's layout; null for a helper. */
+  format: AuthFileFormat | null;
   outcome: PodmanFileOutcome;
   /** The key that matched, or the host asked of a helper. */
   key: string | null;
@@ -80,10 +92,21 @@ export interface PodmanFileStep {
 
 /** The answer of {@link tracePodmanAuth}: the result and how it came. */
 export interface PodmanAuthTrace extends PodmanAuthResult {
-  /** Every file of the search, in order. */
+  /** Every place of the search, in order. */
   steps: PodmanFileStep[];
+  /** registries.conf's `credential-helpers`, or the default. */
+  credentialHelpers: string[];
+  /** The registries.conf file that set the list, if one did. */
+  registriesConf?: string;
   /** What stops the search, as it stops podman; then `authConfig` is {}. */
   error?: ConfigParseError | ConfigReadError | HelperError;
+}
+
+/** What the lookup depends on: the files' context, and where the system
+ * registries.conf lives (for tests). */
+export interface PodmanLookupContext extends AuthFileContext {
+  /** @default '/etc/containers' */
+  systemConfigDir?: string;
 }
 
 /** The keys of one file, entries as containers/image sees them. */
@@ -113,16 +136,17 @@ const HUB_ALIASES = new Set(['docker.io', 'registry-1.docker.io']);
  */
 export async function lookupPodmanAuth(
   reference: string,
-  context: AuthFileContext,
+  context: PodmanLookupContext,
   helperOptions: HelperCallOptions = {},
 ): Promise<PodmanAuthResult> {
   const trace = await tracePodmanAuth(reference, context, helperOptions);
   if (trace.error !== undefined) throw trace.error;
-  const { authConfig, path, key, warnings } = trace;
+  const { authConfig, path, key, helper, warnings } = trace;
   return {
     authConfig,
     warnings,
     ...(path === undefined ? {} : { path }),
+    ...(helper === undefined ? {} : { helper }),
     ...(key === undefined ? {} : { key }),
   };
 }
@@ -135,7 +159,7 @@ export async function lookupPodmanAuth(
  */
 export async function tracePodmanAuth(
   reference: string,
-  context: AuthFileContext,
+  context: PodmanLookupContext,
   helperOptions: HelperCallOptions = {},
 ): Promise<PodmanAuthTrace> {
   const image = parseImageReference(reference);
@@ -149,22 +173,114 @@ export async function tracePodmanAuth(
     authConfig: {},
     warnings: search.warnings,
     steps: [],
+    credentialHelpers: [AUTH_FILES_HELPER],
   };
+  let list: CredentialHelperList;
+  try {
+    list = credentialHelperList(registriesConfContext(context));
+  } catch (error) {
+    if (error instanceof ConfigParseError || error instanceof ConfigReadError) {
+      // containers/image cannot even start its lookup
+      trace.error = error;
+      return trace;
+    }
+    throw error;
+  }
+  trace.credentialHelpers = list.helpers;
+  if (list.source !== null) trace.registriesConf = list.source;
+
+  // each place in turn; errors count only when no place answers
+  const errors: NonNullable<PodmanAuthTrace['error']>[] = [];
+  for (const helper of list.helpers) {
+    const answered = trace.key !== undefined;
+    if (helper === AUTH_FILES_HELPER) {
+      await searchAuthFiles(context, search, trace, errors, answered);
+    } else {
+      await searchListedHelper(helper, search, trace, errors, answered);
+    }
+  }
+  const [firstError] = errors;
+  if (trace.key === undefined && firstError !== undefined) {
+    trace.error = firstError;
+  }
+  return trace;
+}
+
+/** The auth files, in order, as the `containers-auth.json` entry. */
+async function searchAuthFiles(
+  context: AuthFileContext,
+  search: FileSearch,
+  trace: PodmanAuthTrace,
+  errors: NonNullable<PodmanAuthTrace['error']>[],
+  answered: boolean,
+): Promise<void> {
+  let stop = answered;
   for (const location of podmanAuthFiles(context)) {
-    if (trace.path !== undefined || trace.error !== undefined) {
+    if (stop) {
       trace.steps.push(fileStep(location, 'not-read'));
       continue;
     }
     const searched = await searchFile(location, search);
     trace.steps.push(searched.step);
-    if (searched.error !== undefined) trace.error = searched.error;
+    if (searched.error !== undefined) {
+      errors.push(searched.error);
+      stop = true;
+    }
     if (searched.found !== undefined) {
       trace.authConfig = searched.found.authConfig;
       trace.key = searched.found.key;
       trace.path = location.path;
+      stop = true;
     }
   }
-  return trace;
+}
+
+/** A helper of registries.conf's list, asked with the host only. */
+async function searchListedHelper(
+  helper: string,
+  search: FileSearch,
+  trace: PodmanAuthTrace,
+  errors: NonNullable<PodmanAuthTrace['error']>[],
+  answered: boolean,
+): Promise<void> {
+  const place = {
+    kind: 'helper',
+    path: `docker-credential-${helper}`,
+    format: null,
+  } as const;
+  const asked = { key: search.domain, helper };
+  if (answered) {
+    trace.steps.push(fileStep(place, 'not-read', { helper }));
+    return;
+  }
+  try {
+    const found = await askHelper(helper, search.domain, search.options);
+    if (found === undefined) {
+      trace.steps.push(fileStep(place, 'helper-not-found', asked));
+      return;
+    }
+    trace.steps.push(fileStep(place, 'found', asked));
+    trace.authConfig = found.authConfig;
+    trace.key = found.key;
+    trace.helper = helper;
+  } catch (error) {
+    if (!(error instanceof HelperError)) throw error;
+    errors.push(error);
+    const failed = { ...asked, error: error.message };
+    trace.steps.push(fileStep(place, 'failed', failed));
+  }
+}
+
+function registriesConfContext(
+  context: PodmanLookupContext,
+): RegistriesConfContext {
+  return {
+    env: context.env,
+    ...(context.home === undefined ? {} : { home: context.home }),
+    ...(context.systemConfigDir === undefined
+      ? {}
+      : { systemDir: context.systemConfigDir }),
+  };
 }
 
 /** What a search carries from file to file. */
@@ -181,13 +297,22 @@ interface Found {
 }
 
 function fileStep(
-  location: AuthFileLocation,
+  place: AuthFileLocation | ListedHelper,
   outcome: PodmanFileOutcome,
   fields: Partial<Pick<PodmanFileStep, 'key' | 'helper' | 'error'>> = {},
 ): PodmanFileStep {
   const { key = null, helper = null, error = null } = fields;
-  const { path, format } = location;
-  return { path, format, outcome, key, helper, error };
+  const { path, format } = place;
+  const kind = 'kind' in place ? place.kind : 'file';
+  return { kind, path, format, outcome, key, helper, error };
+}
+
+/** A helper of registries.conf's list, as a step's place. */
+interface ListedHelper {
+  kind: 'helper';
+  /** `docker-credential-<name>`. */
+  path: string;
+  format: null;
 }
 
 /** Looks in one file, as containers/image does. */
