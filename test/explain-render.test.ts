@@ -46,6 +46,14 @@ function sampleReport(): ExplainReport {
       legacyDockercfg: { path: '/home/alice/.dockercfg', exists: false },
     },
     lookup: null,
+    podman: {
+      authFile: null,
+      files: [],
+      credentialHelpers: ['containers-auth.json'],
+      registriesConf: null,
+      registriesConfError: null,
+      lookup: null,
+    },
     elsewhere: [],
     checks: [
       {

@@ -119,7 +119,7 @@ export function encodeAuthField(username: string, password: string): string {
  * Decodes base64 with Go's `StdEncoding.Decode` rules, returning the bytes,
  * or the input byte offset Go names in its "illegal base64 data" error.
  */
-function decodeStdBase64(src: Uint8Array): Uint8Array | number {
+export function decodeStdBase64(src: Uint8Array): Uint8Array | number {
   const out: number[] = [];
   let si = 0;
   while (si < src.length) {

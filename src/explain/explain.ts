@@ -13,6 +13,7 @@ import { gatherElsewhere } from './elsewhere.js';
 import { gatherEnvironment } from './environment.js';
 import { gatherIdentity, userByUid } from './identity.js';
 import { gatherLookup } from './lookup.js';
+import { gatherPodman } from './podman.js';
 import { countChecks, type ExplainReport } from './report.js';
 import { createSystem, type ExplainSystem } from './system.js';
 
@@ -32,7 +33,8 @@ export interface ExplainOptions {
 /**
  * Explains where the login of this process lives: who runs it, where,
  * which daemon it talks to, which config file and stores, the lookup for
- * `reference`, and what would differ under sudo or in a container.
+ * `reference`, what podman, skopeo and buildah would use instead, and
+ * what would differ under sudo or in a container.
  * Never throws for a bad config or a failing helper: those are failed
  * checks. Nothing connects to the daemon.
  *
@@ -77,6 +79,18 @@ export async function explain(
     options.reference === undefined
       ? undefined
       : await gatherLookup(options.reference, { system, resolver, context });
+  const podman = await gatherPodman({
+    system,
+    home: identity.facts.home,
+    config: config.facts,
+    ...(options.reference === undefined
+      ? {}
+      : { reference: options.reference }),
+    ...(lookup === undefined ? {} : { docker: lookup }),
+    ...(options.helperTimeoutMs === undefined
+      ? {}
+      : { helperTimeoutMs: options.helperTimeoutMs }),
+  });
   const elsewhere = gatherElsewhere({
     system,
     identity: identity.facts,
@@ -84,9 +98,8 @@ export async function explain(
     config: config.facts,
   });
 
-  const checks = [identity, environment, config, lookup, elsewhere].flatMap(
-    (part) => part?.checks ?? [],
-  );
+  const parts = [identity, environment, config, lookup, podman, elsewhere];
+  const checks = parts.flatMap((part) => part?.checks ?? []);
   const counts = countChecks(checks);
   return {
     schema: 'regcred.explain/v1',
@@ -95,6 +108,7 @@ export async function explain(
     environment: environment.facts,
     config: config.facts,
     lookup: lookup?.facts ?? null,
+    podman: podman.facts,
     elsewhere: elsewhere.facts,
     checks,
     counts,

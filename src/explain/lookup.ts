@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { AuthConfig } from '../auth-config.js';
 import type { FileEntry } from '../stores/file-store.js';
 import { InvalidReferenceError, type HelperFailureReason } from '../errors.js';
 import { redact } from '../redact.js';
@@ -36,11 +37,20 @@ export interface LookupInputs {
   context: ConfigContext | undefined;
 }
 
+/** What {@link gatherLookup} found. */
+export interface GatheredLookup {
+  facts: LookupFacts;
+  checks: Check[];
+  /** The credentials Docker would send, for comparing (never reported);
+   * undefined when there was no lookup. */
+  authConfig?: AuthConfig;
+}
+
 /** Looks `reference` up as `docker pull` would, and tells how it went. */
 export async function gatherLookup(
   reference: string,
   inputs: LookupInputs,
-): Promise<{ facts: LookupFacts; checks: Check[] }> {
+): Promise<GatheredLookup> {
   const facts = emptyLookup(reference);
   try {
     facts.domain = parseImageReference(reference).domain;
@@ -61,7 +71,8 @@ export async function gatherLookup(
   const resolution = await resolver.resolveKey(facts.key, context);
   facts.steps = describeSteps(resolution, context);
   fillFromResolution(facts, resolution, system);
-  return { facts, checks: lookupChecks(facts, resolution) };
+  const { authConfig } = resolution;
+  return { facts, checks: lookupChecks(facts, resolution), authConfig };
 }
 
 function emptyLookup(reference: string): LookupFacts {

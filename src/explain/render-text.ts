@@ -17,6 +17,7 @@ const SECTION_TITLES: Record<SectionId, string> = {
   environment: 'Where it runs',
   config: 'Config',
   lookup: 'Lookup',
+  podman: 'Podman, skopeo, buildah (containers/image)',
   elsewhere: 'Elsewhere',
 };
 

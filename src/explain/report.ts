@@ -7,6 +7,8 @@
  * @module
  */
 import type { HelperFailureReason } from '../errors.js';
+import type { AuthFileFormat as PodmanFileFormat } from '../podman/auth-files.js';
+import type { PodmanFileOutcome } from '../podman/auth-lookup.js';
 
 /** How a check came out. */
 export type CheckStatus =
@@ -21,7 +23,7 @@ export type CheckStatus =
 
 /** The part of the report a check belongs to. */
 export type SectionId =
-  'identity' | 'environment' | 'config' | 'lookup' | 'elsewhere';
+  'identity' | 'environment' | 'config' | 'lookup' | 'podman' | 'elsewhere';
 
 /** One titled check, written for people; the facts hold the values. */
 export interface Check {
@@ -153,6 +155,71 @@ export interface LookupFacts {
   error: string | null;
 }
 
+/** One file podman, skopeo and buildah read credentials from. */
+export interface PodmanFileFacts {
+  path: string;
+  /** `auths` (auth.json, config.json) or `legacy` (`~/.dockercfg`). */
+  format: PodmanFileFormat;
+  exists: boolean;
+  /** Why it cannot be read or parsed; null when it can. */
+  error: string | null;
+  /** Keys holding `auth` or `identitytoken` (never the value). */
+  keys: string[];
+  /** The file's own `credHelpers`, which podman honours per host. */
+  credHelpers: Record<string, string>;
+}
+
+/** How one place of podman's search came out for REF. */
+export interface PodmanStepFacts {
+  /** An auth file, or a helper of registries.conf's list. */
+  kind: 'file' | 'helper';
+  /** The file, or the helper's program `docker-credential-<name>`. */
+  path: string;
+  /** `missing`, `no-entry`, `empty-entry`, `bad-entry`,
+   * `helper-not-found`, `found`, `failed` or `not-read`. */
+  outcome: PodmanFileOutcome;
+  /** The key that matched, or the host asked of a helper. */
+  key: string | null;
+  helper: string | null;
+  error: string | null;
+}
+
+/** The credentials podman would use for REF, next to Docker's. */
+export interface PodmanLookupFacts {
+  steps: PodmanStepFacts[];
+  /** The file that answers (null for a registries.conf helper), its key,
+   * and the helper if one answered. */
+  file: string | null;
+  key: string | null;
+  helper: string | null;
+  username: string | null;
+  passwordSet: boolean;
+  identityTokenSet: boolean;
+  /** Why podman would stop with an error (or why there was no lookup). */
+  error: string | null;
+  /** True when podman would send the same credentials as Docker. */
+  sameCredentials: boolean;
+  /** Each way podman's answer differs from Docker's; [] when none. */
+  differences: string[];
+}
+
+/** The podman/skopeo/buildah view: containers/image's files and lookup. */
+export interface PodmanFacts {
+  /** `REGISTRY_AUTH_FILE`, which replaces the whole search; or null. */
+  authFile: string | null;
+  /** The files in search order. */
+  files: PodmanFileFacts[];
+  /** registries.conf's `credential-helpers`, in order;
+   * `containers-auth.json` stands for the files above. */
+  credentialHelpers: string[];
+  /** The registries.conf file that set the list; null for the default. */
+  registriesConf: string | null;
+  /** Why registries.conf cannot be used; null when it can. */
+  registriesConfError: string | null;
+  /** The lookup for REF; null without REF. */
+  lookup: PodmanLookupFacts | null;
+}
+
 /** What a `docker` command would see when run some other way. */
 export interface ElsewhereFacts {
   place: 'sudo' | 'sudo -i' | 'container';
@@ -174,6 +241,8 @@ export interface ExplainReport {
   environment: EnvironmentFacts;
   config: ConfigFacts;
   lookup: LookupFacts | null;
+  /** What podman, skopeo and buildah would read instead. */
+  podman: PodmanFacts;
   elsewhere: ElsewhereFacts[];
   checks: Check[];
   /** How many checks came out each way. */

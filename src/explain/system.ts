@@ -56,6 +56,8 @@ export interface ExplainSystem {
   readText(path: string): string | undefined;
   /** Finds a program on PATH as Docker does; undefined when missing. */
   findExecutable(program: string, env: NodeJS.ProcessEnv): string | undefined;
+  /** Where the system's registries.conf lives (podman's view). */
+  containersDir: string;
 }
 
 /**
@@ -76,6 +78,7 @@ export function createSystem(
     stat: realStat,
     readText: realReadText,
     findExecutable,
+    containersDir: '/etc/containers',
   };
   return { ...system, ...overrides };
 }

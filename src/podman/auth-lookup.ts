@@ -13,22 +13,29 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { AuthConfig } from '../auth-config.js';
-import { decodeAuthField } from '../config/auth-entry.js';
+import { decodeAuthField, decodeStdBase64 } from '../config/auth-entry.js';
 import {
   readConfigFileSync,
   type RawAuthEntry,
 } from '../config/config-file.js';
-import { ConfigParseError, ConfigReadError } from '../errors.js';
+import { ConfigParseError, ConfigReadError, HelperError } from '../errors.js';
 import { parseImageReference } from '../reference/image-reference.js';
 import { helperGet, type HelperCallOptions } from '../stores/helper-client.js';
 import { IDENTITY_TOKEN_USERNAME } from '../stores/helper-store.js';
 import {
   podmanAuthFiles,
   type AuthFileContext,
+  type AuthFileFormat,
   type AuthFileLocation,
 } from './auth-files.js';
+import {
+  AUTH_FILES_HELPER,
+  credentialHelperList,
+  type CredentialHelperList,
+  type RegistriesConfContext,
+} from './registries-conf.js';
 
 /** The answer of {@link lookupPodmanAuth}. */
 export interface PodmanAuthResult {
@@ -36,14 +43,76 @@ export interface PodmanAuthResult {
   authConfig: AuthConfig;
   /** The file they came from, if any. */
   path?: string;
+  /** The registries.conf helper they came from, if any. */
+  helper?: string;
   /** The key they were stored under, if any. */
   key?: string;
   /** Problems that did not stop the search, never holding a secret. */
   warnings: string[];
 }
 
+/** How one file of the search came out for an image. */
+export type PodmanFileOutcome =
+  /** No such file: the search goes on. */
+  | 'missing'
+  /** No key for the image: the search goes on. */
+  | 'no-entry'
+  /** A key matched but holds neither `auth` nor `identitytoken` (the `{}`
+   * Docker writes beside a helper): the search goes on. */
+  | 'empty-entry'
+  /** A key matched but its `auth` cannot be decoded: skipped with a
+   * warning, the search goes on. */
+  | 'bad-entry'
+  /** The file's `credHelpers` helper has nothing: the search goes on. */
+  | 'helper-not-found'
+  /** This file answers. */
+  | 'found'
+  /** The file cannot be read or parsed, or its helper failed: podman
+   * stops here with an error. */
+  | 'failed'
+  /** An earlier file answered or failed. */
+  | 'not-read';
+
+/** What one place of the search held for the image; never a secret. */
+export interface PodmanFileStep {
+  /** An auth file, or a helper of registries.conf's `credential-helpers`. */
+  kind: 'file' | 'helper';
+  /** The file, or the helper's program `docker-credential-<name>`. */
+  path: string;
+  /** The file's layout; null for a helper. */
+  format: AuthFileFormat | null;
+  outcome: PodmanFileOutcome;
+  /** The key that matched, or the host asked of a helper. */
+  key: string | null;
+  /** The helper `credHelpers` names for the host, if any. */
+  helper: string | null;
+  /** Why the file failed, in words. */
+  error: string | null;
+}
+
+/** The answer of {@link tracePodmanAuth}: the result and how it came. */
+export interface PodmanAuthTrace extends PodmanAuthResult {
+  /** Every place of the search, in order. */
+  steps: PodmanFileStep[];
+  /** registries.conf's `credential-helpers`, or the default. */
+  credentialHelpers: string[];
+  /** The registries.conf file that set the list, if one did. */
+  registriesConf?: string;
+  /** What stops the search, as it stops podman; then `authConfig` is {}. */
+  error?: ConfigParseError | ConfigReadError | HelperError;
+}
+
+/** What the lookup depends on: the files' context, and where the system
+ * registries.conf lives (for tests). */
+export interface PodmanLookupContext extends AuthFileContext {
+  /** @default '/etc/containers' */
+  systemConfigDir?: string;
+}
+
 /** The keys of one file, entries as containers/image sees them. */
-interface AuthFileContent {
+export interface AuthFileContent {
+  /** False when the file does not exist. */
+  exists: boolean;
   auths: Map<string, RawAuthEntry>;
   credHelpers: Map<string, string>;
   /** True for `~/.dockercfg`, whose keys may be URLs with paths. */
@@ -67,26 +136,247 @@ const HUB_ALIASES = new Set(['docker.io', 'registry-1.docker.io']);
  */
 export async function lookupPodmanAuth(
   reference: string,
-  context: AuthFileContext,
+  context: PodmanLookupContext,
   helperOptions: HelperCallOptions = {},
 ): Promise<PodmanAuthResult> {
+  const trace = await tracePodmanAuth(reference, context, helperOptions);
+  if (trace.error !== undefined) throw trace.error;
+  const { authConfig, path, key, helper, warnings } = trace;
+  return {
+    authConfig,
+    warnings,
+    ...(path === undefined ? {} : { path }),
+    ...(helper === undefined ? {} : { helper }),
+    ...(key === undefined ? {} : { key }),
+  };
+}
+
+/**
+ * Like {@link lookupPodmanAuth}, but tells what each file held and never
+ * throws for a file or a helper: what would stop podman is in `error`.
+ *
+ * @throws {InvalidReferenceError} When the reference is not valid.
+ */
+export async function tracePodmanAuth(
+  reference: string,
+  context: PodmanLookupContext,
+  helperOptions: HelperCallOptions = {},
+): Promise<PodmanAuthTrace> {
   const image = parseImageReference(reference);
-  const keys = lookupKeys(image.domain, image.path);
-  const options = { env: context.env, ...helperOptions };
-  const warnings: string[] = [];
-  for (const location of podmanAuthFiles(context)) {
-    const content = readAuthFile(location);
-    const helper = content.credHelpers.get(image.domain);
-    // like an absent one, an empty helper name asks no helper
-    const found =
-      helper === undefined || helper === ''
-        ? findInFile(content, keys, image.domain, warnings)
-        : await askHelper(helper, image.domain, options);
-    if (found !== undefined) {
-      return { ...found, path: location.path, warnings };
+  const search: FileSearch = {
+    domain: image.domain,
+    keys: lookupKeys(image.domain, image.path),
+    options: { env: context.env, ...helperOptions },
+    warnings: [],
+  };
+  const trace: PodmanAuthTrace = {
+    authConfig: {},
+    warnings: search.warnings,
+    steps: [],
+    credentialHelpers: [AUTH_FILES_HELPER],
+  };
+  let list: CredentialHelperList;
+  try {
+    list = credentialHelperList(registriesConfContext(context));
+  } catch (error) {
+    if (error instanceof ConfigParseError || error instanceof ConfigReadError) {
+      // containers/image cannot even start its lookup
+      trace.error = error;
+      return trace;
+    }
+    throw error;
+  }
+  trace.credentialHelpers = list.helpers;
+  if (list.source !== null) trace.registriesConf = list.source;
+
+  // each place in turn; errors count only when no place answers
+  const errors: NonNullable<PodmanAuthTrace['error']>[] = [];
+  for (const helper of list.helpers) {
+    const answered = trace.key !== undefined;
+    if (helper === AUTH_FILES_HELPER) {
+      await searchAuthFiles(context, search, trace, errors, answered);
+    } else {
+      await searchListedHelper(helper, search, trace, errors, answered);
     }
   }
-  return { authConfig: {}, warnings };
+  const [firstError] = errors;
+  if (trace.key === undefined && firstError !== undefined) {
+    trace.error = firstError;
+  }
+  return trace;
+}
+
+/** The auth files, in order, as the `containers-auth.json` entry. */
+async function searchAuthFiles(
+  context: AuthFileContext,
+  search: FileSearch,
+  trace: PodmanAuthTrace,
+  errors: NonNullable<PodmanAuthTrace['error']>[],
+  answered: boolean,
+): Promise<void> {
+  let stop = answered;
+  for (const location of podmanAuthFiles(context)) {
+    if (stop) {
+      trace.steps.push(fileStep(location, 'not-read'));
+      continue;
+    }
+    const searched = await searchFile(location, search);
+    trace.steps.push(searched.step);
+    if (searched.error !== undefined) {
+      errors.push(searched.error);
+      stop = true;
+    }
+    if (searched.found !== undefined) {
+      trace.authConfig = searched.found.authConfig;
+      trace.key = searched.found.key;
+      trace.path = location.path;
+      stop = true;
+    }
+  }
+}
+
+/** A helper of registries.conf's list, asked with the host only. */
+async function searchListedHelper(
+  helper: string,
+  search: FileSearch,
+  trace: PodmanAuthTrace,
+  errors: NonNullable<PodmanAuthTrace['error']>[],
+  answered: boolean,
+): Promise<void> {
+  const place = {
+    kind: 'helper',
+    path: `docker-credential-${helper}`,
+    format: null,
+  } as const;
+  const asked = { key: search.domain, helper };
+  if (answered) {
+    trace.steps.push(fileStep(place, 'not-read', { helper }));
+    return;
+  }
+  try {
+    const found = await askHelper(helper, search.domain, search.options);
+    if (found === undefined) {
+      trace.steps.push(fileStep(place, 'helper-not-found', asked));
+      return;
+    }
+    trace.steps.push(fileStep(place, 'found', asked));
+    trace.authConfig = found.authConfig;
+    trace.key = found.key;
+    trace.helper = helper;
+  } catch (error) {
+    if (!(error instanceof HelperError)) throw error;
+    errors.push(error);
+    const failed = { ...asked, error: error.message };
+    trace.steps.push(fileStep(place, 'failed', failed));
+  }
+}
+
+function registriesConfContext(
+  context: PodmanLookupContext,
+): RegistriesConfContext {
+  return {
+    env: context.env,
+    ...(context.home === undefined ? {} : { home: context.home }),
+    ...(context.systemConfigDir === undefined
+      ? {}
+      : { systemDir: context.systemConfigDir }),
+  };
+}
+
+/** What a search carries from file to file. */
+interface FileSearch {
+  domain: string;
+  keys: string[];
+  options: HelperCallOptions;
+  warnings: string[];
+}
+
+interface Found {
+  authConfig: AuthConfig;
+  key: string;
+}
+
+function fileStep(
+  place: AuthFileLocation | ListedHelper,
+  outcome: PodmanFileOutcome,
+  fields: Partial<Pick<PodmanFileStep, 'key' | 'helper' | 'error'>> = {},
+): PodmanFileStep {
+  const { key = null, helper = null, error = null } = fields;
+  const { path, format } = place;
+  const kind = 'kind' in place ? place.kind : 'file';
+  return { kind, path, format, outcome, key, helper, error };
+}
+
+/** A helper of registries.conf's list, as a step's place. */
+interface ListedHelper {
+  kind: 'helper';
+  /** `docker-credential-<name>`. */
+  path: string;
+  format: null;
+}
+
+/** Looks in one file, as containers/image does. */
+async function searchFile(
+  location: AuthFileLocation,
+  search: FileSearch,
+): Promise<{
+  step: PodmanFileStep;
+  found?: Found;
+  error?: PodmanAuthTrace['error'];
+}> {
+  let content: AuthFileContent;
+  try {
+    content = readPodmanAuthFile(location);
+  } catch (error) {
+    if (error instanceof ConfigParseError || error instanceof ConfigReadError) {
+      const step = fileStep(location, 'failed', { error: error.message });
+      return { step, error };
+    }
+    throw error;
+  }
+  if (!content.exists) return { step: fileStep(location, 'missing') };
+
+  const { domain } = search;
+  const helper = content.credHelpers.get(domain);
+  // like an absent one, an empty helper name asks no helper
+  if (helper !== undefined && helper !== '') {
+    const asked = { key: domain, helper };
+    try {
+      const found = await askHelper(helper, domain, search.options);
+      const outcome = found === undefined ? 'helper-not-found' : 'found';
+      return { step: fileStep(location, outcome, asked), ...ifFound(found) };
+    } catch (error) {
+      if (!(error instanceof HelperError)) throw error;
+      const failed = { ...asked, error: error.message };
+      return { step: fileStep(location, 'failed', failed), error };
+    }
+  }
+
+  const match = matchInFile(content, search.keys, domain);
+  if (match === undefined) return { step: fileStep(location, 'no-entry') };
+  const { key, entry } = match;
+  const auth = entry.auth ?? '';
+  if (auth !== '' && typeof decodeStdBase64(Buffer.from(auth)) === 'number') {
+    // containers/image stops on this one, unlike on a value without ':'
+    const error = new ConfigParseError(
+      location.path,
+      `the 'auth' value under '${key}' is not valid base64`,
+    );
+    const step = fileStep(location, 'failed', { key, error: error.message });
+    return { step, error };
+  }
+  const found = usable(entry, key, search.warnings);
+  const outcome =
+    found !== undefined
+      ? 'found'
+      : (entry.auth ?? '') === '' && (entry.identitytoken ?? '') === ''
+        ? 'empty-entry'
+        : 'bad-entry';
+  return { step: fileStep(location, outcome, { key }), ...ifFound(found) };
+}
+
+function ifFound(found: Found | undefined): { found?: Found } {
+  return found === undefined ? {} : { found };
 }
 
 /**
@@ -97,7 +387,7 @@ async function askHelper(
   helper: string,
   host: string,
   options: HelperCallOptions,
-): Promise<{ authConfig: AuthConfig; key: string } | undefined> {
+): Promise<Found | undefined> {
   const answer = await helperGet(helper, host, options);
   if (answer === undefined) return undefined;
   if (answer.username === '' && answer.secret === '') return undefined;
@@ -139,24 +429,25 @@ export function normalizedHost(key: string, legacy = false): string {
   return HUB_ALIASES.has(host) ? HUB_HOST : host;
 }
 
-function findInFile(
+/**
+ * The entry containers/image takes from one file: the most specific exact
+ * key, else the first key naming the same host.
+ */
+function matchInFile(
   { auths, legacy }: AuthFileContent,
   keys: readonly string[],
   domain: string,
-  warnings: string[],
-): { authConfig: AuthConfig; key: string } | undefined {
+): { key: string; entry: RawAuthEntry } | undefined {
   for (const key of keys) {
     const entry = auths.get(key);
-    if (entry === undefined) continue;
     // a key that matches but holds nothing ends this file's search
-    return usable(entry, key, warnings);
+    if (entry !== undefined) return { key, entry };
   }
   // NOTE: containers/image walks a Go map here, in no set order; regcred
   // takes the first matching key in file order.
   const host = normalizedHost(domain);
   for (const [key, entry] of auths) {
-    if (normalizedHost(key, legacy) !== host) continue;
-    return usable(entry, key, warnings);
+    if (normalizedHost(key, legacy) === host) return { key, entry };
   }
   return undefined;
 }
@@ -169,7 +460,7 @@ function usable(
   entry: RawAuthEntry,
   key: string,
   warnings: string[],
-): { authConfig: AuthConfig; key: string } | undefined {
+): Found | undefined {
   const auth = entry.auth ?? '';
   const identitytoken = entry.identitytoken ?? '';
   if (auth === '' && identitytoken === '') return undefined;
@@ -187,24 +478,45 @@ function usable(
   return { authConfig, key };
 }
 
-function readAuthFile(location: AuthFileLocation): AuthFileContent {
+/**
+ * Reads one file of the search; a missing file is empty, with `exists`
+ * false.
+ *
+ * @throws {ConfigParseError | ConfigReadError} When it exists but cannot
+ *   be read or parsed.
+ */
+export function readPodmanAuthFile(
+  location: AuthFileLocation,
+): AuthFileContent {
   if (location.format === 'legacy') {
     const auths = readLegacyFile(location.path);
-    return { auths, credHelpers: new Map(), legacy: true };
+    const exists = auths !== undefined;
+    return {
+      exists,
+      auths: auths ?? new Map(),
+      credHelpers: new Map(),
+      legacy: true,
+    };
   }
   const config = readConfigFileSync(location.path);
-  const { auths, credHelpers } = config;
-  return { auths, credHelpers, legacy: false };
+  const { exists, auths, credHelpers } = config;
+  return { exists, auths, credHelpers, legacy: false };
 }
 
-/** Reads `~/.dockercfg`: a bare map from key to `{auth, email}`. */
-function readLegacyFile(path: string): Map<string, RawAuthEntry> {
+/** Reads `~/.dockercfg`: a bare map from key to `{auth, email}`;
+ * undefined when there is no such file. */
+function readLegacyFile(path: string): Map<string, RawAuthEntry> | undefined {
   let text: string;
   try {
+    // a FIFO or a device would hang or flood the read: refuse it first
+    if (!statSync(path).isFile()) {
+      throw new ConfigReadError(path, 'it is not a regular file');
+    }
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigReadError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return new Map();
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new ConfigReadError(path, String(code ?? error), { cause: error });
   }
   let parsed: unknown;
