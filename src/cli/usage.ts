@@ -49,7 +49,8 @@ Commands:
 Command options (after the command name):
   --strict             get, list: treat a warning (a failing helper) as an
                        error: exit 1
-  --json               list, explain: machine-readable output
+  --json               list, explain, dind, k8s secret: machine-readable
+                       output
   -u, --username USER  login: the user name (trimmed of spaces)
   -p, --password PW    login: the password (insecure: other users can see
                        it; prefer --password-stdin)
