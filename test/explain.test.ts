@@ -180,6 +180,20 @@ test('explain() reports a plain file store as ok, exit 0, without secrets', asyn
   assertNoSecret(report);
 });
 
+test('explain() warns when several legacy keys stand for the registry', async () => {
+  world.writeConfig({
+    auths: {
+      'https://reg.example.test/': { auth: AUTH },
+      'http://reg.example.test': { auth: AUTH },
+    },
+  });
+  const report = await run('reg.example.test/team/app');
+  const ambiguous = find(report, 'lookup.ambiguous-keys');
+  assert.equal(ambiguous.status, 'warning');
+  assert.match(ambiguous.details.join('\n'), /Docker picks one at random/);
+  assertNoSecret(report);
+});
+
 test('explain() says where the config comes from and who runs it', async () => {
   const report = await run();
   assert.equal(report.schema, 'regcred.explain/v1');

@@ -168,8 +168,10 @@ function loginShellCheck({ config }: ElsewhereInputs, root: Target): Found {
 
 function containerCheck({ environment, config }: ElsewhereInputs): Found {
   const details = [
-    'to share: set HOME in it, mount this config.json there, mount the ' +
-      'helper onto its PATH and give the helper its secrets',
+    'to share without copying secrets: run regcred agent --allow ' +
+      'REGISTRY here, then regcred dind prints the docker run flags',
+    'or copy the login in: set HOME in it, mount this config.json there, ' +
+      'mount the helper onto its PATH and give the helper its secrets',
   ];
   for (const helper of config.helpers) {
     details.push(`no docker-credential-${helper.name} in it unless mounted`);

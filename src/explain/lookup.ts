@@ -18,6 +18,7 @@ import type {
   ConfigContext,
   CredentialResolver,
   Resolution,
+  ResolveWarning,
 } from '../resolver.js';
 import {
   check,
@@ -207,7 +208,25 @@ function lookupChecks(facts: LookupFacts, resolution: Resolution): Check[] {
   const checks = [keyCheck(facts), storeChoiceCheck(facts)];
   if (facts.helper !== null) checks.push(helperCheck(facts));
   checks.push(outcomeCheck(facts, resolution));
+  const ambiguous = resolution.warnings.find(
+    (warning) => warning.code === 'ambiguous-legacy-keys',
+  );
+  if (ambiguous !== undefined) checks.push(ambiguousKeysCheck(ambiguous));
   return checks;
+}
+
+/** Several legacy spellings of one registry in `auths`: Docker's map
+ * iteration picks one of them at random on each lookup. */
+function ambiguousKeysCheck(warning: ResolveWarning): Check {
+  return check({
+    id: 'lookup.ambiguous-keys',
+    section: 'lookup',
+    title: 'Ambiguous keys',
+    status: 'warning',
+    summary: 'several auths keys stand for this registry',
+    details: [warning.message],
+    next: 'keep one auths key for the registry and remove the others',
+  });
 }
 
 function keyCheck(facts: LookupFacts): Check {
