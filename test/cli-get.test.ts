@@ -34,6 +34,21 @@ test('get prints {} for anonymous access and when no config exists', async () =>
   assert.equal(run.stdout, '{}\n');
 });
 
+test('get warns when a registry address is given as the image', async () => {
+  box.writeConfig({ auths: { '127.0.0.1:5731': { auth: 'dTpw' } } });
+  for (const reference of ['127.0.0.1:5731', 'localhost:5000', 'reg.io']) {
+    const run = await get(reference);
+    assert.equal(run.status, 0);
+    assert.equal(run.stdout, '{}\n', 'Docker reads it as a Hub image');
+    assert.match(run.stderr, /is read as a Docker Hub image/);
+    assert.match(run.stderr, new RegExp(`--registry ${reference}`));
+  }
+  for (const reference of ['alpine:3', '127.0.0.1:5731/app', 'a.b@sha256']) {
+    const run = await get(reference);
+    assert.doesNotMatch(run.stderr, /read as a Docker Hub image/);
+  }
+});
+
 test('get --registry reads the address as docker login does', async () => {
   box.writeConfig({
     auths: { 'https://index.docker.io/v1/': { auth: 'dTpw' } },

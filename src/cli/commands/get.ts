@@ -8,6 +8,7 @@ import { toDockerJson } from '../../auth-config.js';
 import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, createCliResolver } from '../main.js';
+import { printableInline } from '../output.js';
 
 /** Runs `get`; returns the exit status. */
 export async function runGet(context: CommandContext): Promise<number> {
@@ -34,6 +35,13 @@ export async function runGet(context: CommandContext): Promise<number> {
     return await runPodmanGet(context, registry, reference);
   }
 
+  if (reference !== undefined && looksLikeRegistryAddress(reference)) {
+    out.warn(
+      `'${printableInline(reference)}' is read as a Docker Hub image, as ` +
+        'docker pull reads it; for the registry give --registry ' +
+        `${printableInline(reference)}, or an image on it as HOST/NAME`,
+    );
+  }
   const resolver = createCliResolver(context);
   const resolution =
     registry === undefined
@@ -47,6 +55,15 @@ export async function runGet(context: CommandContext): Promise<number> {
   for (const warning of resolution.warnings) out.warn(warning.message);
   out.result(`${toDockerJson(resolution.authConfig)}\n`);
   return EXIT.ok;
+}
+
+/** True for a reference like `127.0.0.1:5000` or `reg.example.com`: a
+ * host name with no image path, which Docker takes for a Hub image (the
+ * port becoming its tag) although the user most likely meant a registry. */
+function looksLikeRegistryAddress(reference: string): boolean {
+  if (reference.includes('/') || reference.includes('@')) return false;
+  const name = reference.split(':')[0] ?? '';
+  return name.includes('.') || name === 'localhost';
 }
 
 /** `get --podman`: the credentials podman/skopeo would use for an image. */
