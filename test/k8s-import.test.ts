@@ -244,3 +244,22 @@ test('k8s import refuses a file far larger than a Secret can be', async () => {
   assert.match(run.stderr, /more than 4194304 bytes, which is no pull secret/);
   assert.equal(existsSync(join(target.configDir, 'config.json')), false);
 });
+
+test('k8s import into a detected, unusable pass store says why', async () => {
+  // Docker's default-store detection: pass and its helper on PATH
+  target.writeHelper(
+    'pass',
+    'cat >/dev/null; echo "pass not initialized"; exit 1',
+  );
+  writeFileSync(join(target.binDir, 'pass'), '#!/bin/sh\nexit 1\n', {
+    mode: 0o755,
+  });
+  const secret = JSON.stringify({
+    auths: { 'reg.example': { auth: authField('carol', 'pass-pw-456') } },
+  });
+  const run = await runCli(['k8s', 'import', '-'], target.env, secret);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /No credential store is configured/);
+  assert.match(run.stderr, /\{"auths":\{"reg\.example":\{\}\}\}/);
+  assert.doesNotMatch(run.stderr, /pass-pw-456/);
+});

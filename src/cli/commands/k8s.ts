@@ -7,7 +7,8 @@
  * @module
  */
 import { readFile, stat } from 'node:fs/promises';
-import { RegcredError, UsageError } from '../../errors.js';
+import { HelperError, RegcredError, UsageError } from '../../errors.js';
+import { detectedStoreHint } from '../detected-store.js';
 import {
   checkSecretMetadata,
   renderSecretJson,
@@ -150,7 +151,12 @@ async function runImport(
       await storeCredentials(credential, writer);
     } catch (error) {
       reportPartialImport(context, credential, done);
-      throw error;
+      if (!(error instanceof HelperError)) throw error;
+      const hint = detectedStoreHint(writer, credential.key);
+      if (hint === '') throw error;
+      throw new RegcredError(error.code, `${error.message}${hint}`, {
+        cause: error,
+      });
     }
     done.push(credential.key);
     out.result(`Imported credentials for ${printableInline(credential.key)}\n`);

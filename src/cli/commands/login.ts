@@ -42,6 +42,7 @@ import {
   readSecretFromStdin,
   stdinIsTerminal,
 } from '../prompt.js';
+import { detectedStoreHint } from '../detected-store.js';
 
 /** The options and argument of one `login`, as given. */
 interface LoginRequest {
@@ -403,27 +404,10 @@ async function saveCredentials(
     throw new RegcredError(
       error.code,
       `Error saving credentials: error storing credentials - err: ${error.message}` +
-        detectedStoreHint(session),
+        detectedStoreHint(session.writer, session.key),
       { cause: error },
     );
   }
-}
-
-/**
- * Why a helper nobody configured was asked: Docker's default-store
- * detection picked it, which surprises most people it happens to.
- */
-function detectedStoreHint(session: LoginSession): string {
-  const { settings } = session.writer;
-  if (!settings.credsStoreDetected) return '';
-  return (
-    `\nNo credential store is configured, so regcred, like Docker, uses ` +
-    `'${settings.credsStore}', found on PATH. Set that store up ` +
-    `(for pass: 'pass init GPG-KEY-ID'), or keep credentials in ` +
-    `${session.writer.configPath} instead by adding an entry there: ` +
-    `{"auths":{"${session.key}":{}}} turns the detection off. ` +
-    "'regcred explain' shows the details"
-  );
 }
 
 /**
