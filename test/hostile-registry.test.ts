@@ -322,15 +322,39 @@ for (const declareLength of [true, false]) {
 }
 
 test('CLI: a 512 MiB token answer ends the login quickly, about its size', async () => {
-  registry.handle((request) =>
-    request.url.startsWith('/token')
-      ? { status: 200, body: { bytes: HUGE, declareLength: false } }
-      : bearerRegistry(`${registry.url}/token`)(request),
+  for (const declareLength of [true, false]) {
+    registry.handle((request) =>
+      request.url.startsWith('/token')
+        ? { status: 200, body: { bytes: HUGE, declareLength } }
+        : bearerRegistry(`${registry.url}/token`)(request),
+    );
+    registry.reset();
+    const run = await cliLogin();
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /larger than 1 MiB/);
+    assert.ok(run.stderr.includes(registry.host), run.stderr);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'a stack trace');
+    assert.ok(run.ms < 5_000, `${run.ms} ms`);
+    assert.ok(registry.streamedBytes < MOST_STREAMED);
+  }
+});
+
+test('a 512 MiB refusal from the registry is not read either', async () => {
+  registry.handle(
+    basicRegistry({
+      status: 401,
+      headers: [['www-authenticate', 'Basic realm="x"']],
+      body: { bytes: HUGE, declareLength: false },
+    }),
   );
-  const run = await cliLogin();
-  assert.equal(run.status, 1, run.stderr);
-  assert.match(run.stderr, /larger than 1 MiB/);
-  assert.ok(run.ms < 5_000, `${run.ms} ms`);
+  await loginFails(
+    { password: 'wrong-password' },
+    {
+      code: 'ERR_LOGIN_UNAUTHORIZED',
+      host: registry.host,
+      message: /status: 401/,
+    },
+  );
   assert.ok(registry.streamedBytes < MOST_STREAMED);
 });
 
@@ -522,6 +546,28 @@ test('huge headers are refused with a clear error', async () => {
       },
     );
     assert.ok(error.message.length < 1_000, what);
+  }
+});
+
+test('answers that are no HTTP are ERR_REGISTRY_UNREACHABLE naming the host', async () => {
+  const cases = [
+    'HTTP/1.1 abc Nope\r\n\r\n',
+    'SSH-2.0-OpenSSH_9.6\r\n',
+    'HTTP/1.1 401 X\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\nab',
+    'HTTP/1.1 401 X\r\nwww-authenticate: Basic\0realm=x\r\n\r\n',
+    '\0'.repeat(1000),
+  ];
+  for (const raw of cases) {
+    registry.handle(() => ({ status: 0, raw }));
+    const error = await loginFails(
+      {},
+      {
+        code: 'ERR_REGISTRY_UNREACHABLE',
+        host: registry.host,
+        message: /is no valid HTTP .*; check that the address is a registry/,
+      },
+    );
+    assert.ok(!error.message.includes('\0'), error.message);
   }
 });
 

@@ -74,6 +74,13 @@ export function connectionFailure(
     reason =
       'the headers of its answer are larger than regcred reads ' +
       `(${maxHeaderSize / 1024} KiB); check that the address is a registry`;
+  } else if (
+    code?.startsWith('HPE_') === true ||
+    code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
+  ) {
+    reason =
+      `its answer is no valid HTTP (${messageOf(error)}); check that the ` +
+      'address is a registry';
   } else if (code !== undefined && CLOSED_CODES.has(code)) {
     reason = 'the connection was closed before an answer came';
   } else if (isProxyRefusal(error)) {

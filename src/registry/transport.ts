@@ -311,7 +311,8 @@ export class HttpTransport {
           : 'ERR_LOGIN_FAILED',
         `The answer of ${displayUrl(url.href)} is larger than ` +
           `${MAX_BODY_BYTES / 1024 / 1024} MiB, which no token answer needs; ` +
-          'regcred stopped reading it',
+          'regcred stopped reading it. Check that it is the token ' +
+          "service the registry's challenge should name",
         { url: displayUrl(url.href), status: answer.statusCode },
       );
     }

@@ -49,6 +49,8 @@ export interface HostileAnswer {
   claimedLength?: number;
   /** Leave the connection open after the body (never finish). */
   stall?: boolean;
+  /** Send these bytes instead of an HTTP answer, then close. */
+  raw?: string;
 }
 
 /** Decides the answer to one request. */
@@ -182,6 +184,11 @@ async function sendAnswer(
   answer: HostileAnswer,
   state: { streamedBytes: number },
 ): Promise<void> {
+  if (answer.raw !== undefined) {
+    await write(socket, Buffer.from(answer.raw, 'latin1'));
+    socket.end();
+    return;
+  }
   const lines = [`HTTP/1.1 ${answer.status} Hostile`];
   for (const [name, value] of answer.headers ?? []) {
     lines.push(`${name}: ${value}`);
