@@ -397,6 +397,17 @@ test('answers trickling in byte by byte hit the timeout', async () => {
     );
     assert.match(error.message, /within 0\.3 s/, what);
   }
+
+  // a token service on another host, asked anonymously (plain http)
+  registry.handle(bearerRegistry(`${tokens.url}/token`));
+  tokens.handle(() => slow(tokenAnswer(`{"token":"${TOKEN}"}`)));
+  const error = await loginFails(
+    { username: '', password: '' },
+    { code: 'ERR_REGISTRY_UNREACHABLE', host: tokens.host },
+    MAX_REQUESTS * TIMEOUT_MS,
+  );
+  assert.match(error.message, /within 0\.3 s/);
+  assert.equal(tokens.requests.length, 1);
 });
 
 test('a body that never ends is bounded too', async () => {
@@ -492,14 +503,14 @@ test('garbled and duplicated challenges fail clearly, sending nothing astray', a
     registry.handle(() => answer(401, headers));
     const error = await loginFails(
       {},
-      { code: error401(what), host: registry.host, message },
+      { code: codeFor(what), host: registry.host, message },
     );
     assert.ok(error.message.length < 1_000, what);
   }
   assert.equal(tokens.requests.length, 0);
 });
 
-function error401(what: string): string {
+function codeFor(what: string): string {
   return what === 'an unknown scheme'
     ? 'ERR_LOGIN_UNAUTHORIZED'
     : 'ERR_TOKEN_SERVICE';
