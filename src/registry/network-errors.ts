@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { maxHeaderSize } from 'node:http';
 import { RegistryLoginError } from '../errors.js';
 import { redact } from '../redact.js';
 
@@ -69,6 +70,17 @@ export function connectionFailure(
     reason = `the host name ${hostname} cannot be resolved`;
   } else if (code !== undefined && TIMEOUT_CODES.has(code)) {
     reason = 'no answer in time';
+  } else if (code === 'UND_ERR_HEADERS_OVERFLOW') {
+    reason =
+      'the headers of its answer are larger than regcred reads ' +
+      `(${maxHeaderSize / 1024} KiB); check that the address is a registry`;
+  } else if (
+    code?.startsWith('HPE_') === true ||
+    code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
+  ) {
+    reason =
+      `its answer is no valid HTTP (${messageOf(error)}); check that the ` +
+      'address is a registry';
   } else if (code !== undefined && CLOSED_CODES.has(code)) {
     reason = 'the connection was closed before an answer came';
   } else if (isProxyRefusal(error)) {
@@ -88,7 +100,9 @@ export function connectionFailure(
 export function timeoutFailure(url: string, ms: number): RegistryLoginError {
   return new RegistryLoginError(
     'ERR_REGISTRY_UNREACHABLE',
-    `Cannot reach ${url}: no complete answer within ${ms / 1000} s`,
+    `Cannot reach ${url}: no complete answer within ${ms / 1000} s; ` +
+      'check that it is up and answers, or allow more time ' +
+      '(REGCRED_LOGIN_TIMEOUT, in seconds)',
     { url },
   );
 }

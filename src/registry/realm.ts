@@ -14,6 +14,7 @@
  * @module
  */
 import { RegistryLoginError } from '../errors.js';
+import { quoteServerText } from './server-text.js';
 import { displayUrl } from './transport.js';
 
 const SCHEME_REGEXP = /^[A-Za-z][A-Za-z0-9+.-]*:/;
@@ -39,7 +40,7 @@ export function checkRealm(
   if (!SCHEME_REGEXP.test(realm)) {
     throw realmError(
       from,
-      `its Bearer challenge names a relative realm '${realm}', ` +
+      `its Bearer challenge names a relative realm '${quote(realm)}', ` +
         'which is not supported; the registry must name an absolute URL',
     );
   }
@@ -48,7 +49,7 @@ export function checkRealm(
     throw realmError(
       from,
       'its Bearer challenge names a realm that is no http(s) URL: ' +
-        `'${displayUrl(realm)}'`,
+        `'${quote(displayUrl(realm))}'`,
     );
   }
 
@@ -56,12 +57,17 @@ export function checkRealm(
   if (sendsCredentials && url.protocol === 'http:' && !sameHost) {
     throw realmError(
       from,
-      `its token service ${displayUrl(url.href)} is on another host and ` +
-        'not reached over https, so regcred will not send it your ' +
+      `its token service ${quote(displayUrl(url.href))} is on another ` +
+        'host and not reached over https, so regcred will not send it your ' +
         'credentials; configure the registry with an https realm',
     );
   }
   return url;
+}
+
+/** A realm as the registry sent it: one short line. */
+function quote(text: string): string {
+  return quoteServerText(text, []);
 }
 
 function realmError(registry: string, why: string): RegistryLoginError {

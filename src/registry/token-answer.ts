@@ -41,7 +41,8 @@ export type TokenAnswerProblem =
   | { kind: 'not-json'; contentType: string }
   | { kind: 'not-object' }
   | { kind: 'bad-field'; field: string }
-  | { kind: 'no-token' };
+  | { kind: 'no-token' }
+  | { kind: 'unsafe-token' };
 
 /** A refusal, as a message and whether it means "wrong credentials". */
 export interface TokenRefusal {
@@ -52,6 +53,16 @@ export interface TokenRefusal {
 }
 
 const TOKEN_FIELDS = ['token', 'access_token', 'refresh_token'] as const;
+
+/**
+ * A token regcred sends: visible ASCII, as RFC 6750's b64token is.
+ *
+ * NOTE: Docker takes any string and fails on the next request when it
+ * cannot be a header value; a line break in a token could otherwise add
+ * headers of the service's choice. regcred refuses it at once, naming the
+ * token service.
+ */
+const SENDABLE_TOKEN_REGEXP = /^[\x21-\x7e]+$/;
 
 /** OAuth2 error codes that mean the credentials were wrong. */
 const OAUTH_REFUSALS = new Set([
@@ -90,6 +101,7 @@ export function readTokenGrant(
   }
   const token = fields.access_token || fields.token;
   if (token === undefined || token === '') return { kind: 'no-token' };
+  if (!SENDABLE_TOKEN_REGEXP.test(token)) return { kind: 'unsafe-token' };
   const grant: TokenGrant = { token };
   if (fields.refresh_token) grant.refreshToken = fields.refresh_token;
   return grant;

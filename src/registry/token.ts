@@ -189,6 +189,11 @@ function grantOf(answer: HttpAnswer, request: TokenRequest): TokenGrant {
     case 'no-token':
       why = 'its answer holds no token (neither access_token nor token)';
       break;
+    case 'unsafe-token':
+      why =
+        'its token holds spaces, control or non-ASCII characters, which ' +
+        'no HTTP header may carry';
+      break;
   }
   return tokenServiceFailure(
     answer,

@@ -7,7 +7,8 @@
  * - Proxies from the environment with Go's rules (see proxy.ts).
  * - Redirects followed here, at most 10 as in Go: 301, 302 and 303 turn a
  *   POST into a GET without body, 307 and 308 keep both. `Authorization`
- *   is sent only while the host name is the first request's.
+ *   and a form are sent only while the host name is the first request's
+ *   and an https request has not been sent on to plain http.
  * - Every body read with a cap; 15 s for a request with its redirects and
  *   body, as Docker's client allows.
  * - Counts the answers received, per purpose (registry, token service).
@@ -152,9 +153,9 @@ export class HttpTransport {
 
       const location = redirectLocation(answer);
       if (location === undefined) {
-        return this.#finish(request, url, answer);
+        return this.#finish(request, url, answer, signal);
       }
-      await answer.body.dump();
+      await discard(answer, signal);
       if (redirects === MAX_REDIRECTS) {
         throw this.#redirectError(
           request,
@@ -173,13 +174,16 @@ export class HttpTransport {
       if (answer.statusCode <= 303) {
         if (method === 'POST') method = 'GET';
         form = undefined;
-      } else if (form !== undefined && next.hostname !== first.hostname) {
+      } else if (form !== undefined && !keepsCredentials(first, next)) {
         // NOTE: Go re-sends the body; a token form holds a password or a
-        // refresh token, so regcred does not send it to another host.
+        // refresh token, so regcred does not send it to another host, nor
+        // from https to plain http.
         throw this.#redirectError(
           request,
           url,
-          `it redirects the form to another host (${next.host})`,
+          next.hostname === first.hostname
+            ? `it redirects the form from https to plain http (${next.host})`
+            : `it redirects the form to another host (${next.host})`,
         );
       }
       url = next;
@@ -198,7 +202,7 @@ export class HttpTransport {
     for (const [name, value] of Object.entries(request.headers ?? {})) {
       const lower = name.toLowerCase();
       // credentials stay with the host name they were meant for
-      if (lower === 'authorization' && url.hostname !== first.hostname) {
+      if (lower === 'authorization' && !keepsCredentials(first, url)) {
         continue;
       }
       headers[lower] = value;
@@ -287,6 +291,7 @@ export class HttpTransport {
     request: HttpRequest,
     url: URL,
     answer: Dispatcher.ResponseData,
+    signal: AbortSignal,
   ): Promise<HttpAnswer> {
     const result: HttpAnswer = {
       status: answer.statusCode,
@@ -295,7 +300,7 @@ export class HttpTransport {
       body: Buffer.alloc(0),
     };
     if (request.readBody !== true) {
-      await answer.body.dump();
+      await discard(answer, signal);
       return result;
     }
     const body = await readCapped(answer, MAX_BODY_BYTES);
@@ -306,7 +311,8 @@ export class HttpTransport {
           : 'ERR_LOGIN_FAILED',
         `The answer of ${displayUrl(url.href)} is larger than ` +
           `${MAX_BODY_BYTES / 1024 / 1024} MiB, which no token answer needs; ` +
-          'regcred stopped reading it',
+          'regcred stopped reading it. Check that it is the token ' +
+          "service the registry's challenge should name",
         { url: displayUrl(url.href), status: answer.statusCode },
       );
     }
@@ -340,6 +346,19 @@ export function displayUrl(url: string): string {
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }
 
+/**
+ * Whether credentials meant for `first` may go to `next`, a redirect's
+ * target: the same host name, and not from https down to plain http.
+ *
+ * NOTE: Go keeps `Authorization` on any redirect within the host name; a
+ * downgrade would put credentials meant for https in the clear, which
+ * the realm rule (realm.ts) refuses for other hosts, so regcred drops it.
+ */
+function keepsCredentials(first: URL, next: URL): boolean {
+  const downgrade = first.protocol === 'https:' && next.protocol === 'http:';
+  return next.hostname === first.hostname && !downgrade;
+}
+
 function redirectLocation(answer: Dispatcher.ResponseData): string | undefined {
   if (!REDIRECT_STATUSES.has(answer.statusCode)) return undefined;
   const location = answer.headers['location'];
@@ -360,6 +379,20 @@ function isHttpProxy(url: URL): boolean {
   return url.protocol === 'http:' || url.protocol === 'https:';
 }
 
+/**
+ * Drops a body that is not needed: undici reads up to 128 KiB of it to
+ * keep the connection, else closes it. When the request times out, undici
+ * ends a stalled body quietly; the check after makes that the timeout it
+ * is, instead of letting the login go on as if the answer were complete.
+ */
+async function discard(
+  answer: Dispatcher.ResponseData,
+  signal: AbortSignal,
+): Promise<void> {
+  await answer.body.dump();
+  signal.throwIfAborted();
+}
+
 /** The body, or undefined when it is longer than `limit` bytes. */
 async function readCapped(
   answer: Dispatcher.ResponseData,
@@ -367,6 +400,9 @@ async function readCapped(
 ): Promise<Buffer | undefined> {
   const declared = Number(answer.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
+    // destroying emits an abort error; with no reader, nothing would
+    // catch it and it would end the process
+    answer.body.on('error', () => undefined);
     answer.body.destroy();
     return undefined;
   }

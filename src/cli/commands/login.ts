@@ -19,6 +19,7 @@ import {
   RegistryLoginError,
   HelperError,
   LoginFlagError,
+  UsageError,
 } from '../../errors.js';
 import { debug } from '../../debug.js';
 import { DOCKER_HUB_KEY } from '../../reference/image-reference.js';
@@ -28,6 +29,7 @@ import {
   type RegistryLoginResult,
 } from '../../registry/login.js';
 import type { ConfigContext, CredentialResolver } from '../../resolver.js';
+import { parseTimeoutSeconds } from '../../timeout.js';
 import {
   storeCredentials,
   type CredentialsToStore,
@@ -358,6 +360,7 @@ function authenticate(
       ? { identityToken: credentials.identityToken }
       : {}),
     env,
+    ...loginTimeout(env),
     ...(session.certsDir === undefined ? {} : { certsDir: session.certsDir }),
     ...(env.REGCRED_HUB_ENDPOINT
       ? { hubEndpoint: env.REGCRED_HUB_ENDPOINT }
@@ -371,6 +374,24 @@ function authenticate(
       }
     },
   });
+}
+
+/**
+ * How long each request of the login may take: `REGCRED_LOGIN_TIMEOUT`
+ * seconds, else the library's default (15 s, as Docker).
+ *
+ * @throws {UsageError} for a value that is no positive number.
+ */
+function loginTimeout(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
+  const value = env.REGCRED_LOGIN_TIMEOUT;
+  if (value === undefined || value.trim() === '') return {};
+  try {
+    return {
+      timeoutMs: parseTimeoutSeconds(value, 'REGCRED_LOGIN_TIMEOUT'),
+    };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /**
