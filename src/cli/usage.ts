@@ -63,6 +63,9 @@ Command options (after the command name):
                        (or $REGCRED_CERTS_DIR)
   --all                logout: every registry, every store
 
+Login gives up on a registry or token service that has not answered a
+request within 15 seconds ($REGCRED_LOGIN_TIMEOUT, in seconds).
+
 Login without -u, -p or --password-stdin first tries the stored
 credentials, then prompts (only on a terminal). Unlike Docker 28.2.2:
 passwords are never trimmed; a stored identity token is re-used;
