@@ -53,6 +53,8 @@ const MAX_VALUE_LENGTH = 256;
 
 // eslint-disable-next-line no-control-regex -- escaping them is the point
 const UNSAFE_CHARACTER_REGEXP = /[\u0000-\u0020\u007f-\u009f"\\=]/g;
+// eslint-disable-next-line no-control-regex -- the same set, to test for
+const HAS_UNSAFE_CHARACTER_REGEXP = /[\u0000-\u0020\u007f-\u009f"\\=@]/;
 
 /** Formats one audit line (without a newline). */
 export function formatAuditLine(entry: AuditEntry): string {
@@ -79,6 +81,13 @@ export function formatAuditLine(entry: AuditEntry): string {
  * are escaped.
  */
 export function auditValue(value: string): string {
+  // the common case, e.g. `POST`, `/v1/get`, `ghcr.io`: nothing to change
+  if (
+    value.length <= MAX_VALUE_LENGTH &&
+    !HAS_UNSAFE_CHARACTER_REGEXP.test(value)
+  ) {
+    return value;
+  }
   const at = value.lastIndexOf('@');
   const masked = at === -1 ? value : `[redacted]${value.slice(at)}`;
   const capped =
