@@ -22,8 +22,9 @@
 // Needs the built CLI (`npm run build`; `npm run bench` does that) and the
 // compiled test support modules in build/test/support, which this script
 // compiles (`tsc -p tsconfig.test.json`, as `npm run build:test`) when they
-// are missing or older than their sources. Skips with a reason when the
-// registry, openssl or docker are missing. Run it from the repository
+// are missing or older than their sources. Its results are rows of the
+// bench table (bench/table.mjs); without the registry, openssl or docker
+// it gives one row saying what is missing. Run it from the repository
 // root, as `npm run bench` does. Everything is on 127.0.0.1; docker is only
 // ever given 127.0.0.1 addresses.
 import { spawn, spawnSync } from 'node:child_process';
