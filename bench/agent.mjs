@@ -198,21 +198,51 @@ function benchHelpers(shHelper, socket, pass) {
   ];
 }
 
-/** One get over a new connection; resolves with whether it got a 200. */
+/**
+ * One get over a new connection; resolves with undefined for a 200, else
+ * what went wrong, e.g. `HTTP 503` or `EAGAIN`.
+ */
 function agentGet(socket) {
   return new Promise((done) => {
     const call = request(
       { socketPath: socket, method: 'POST', path: '/v1/get', timeout: 10_000 },
       (response) => {
+        const failure =
+          response.statusCode === 200
+            ? undefined
+            : `HTTP ${response.statusCode}`;
         response.resume();
-        response.on('end', () => done(response.statusCode === 200));
-        response.on('error', () => done(false));
+        response.on('end', () => done(failure));
+        response.on('error', () => done('response error'));
       },
     );
     call.on('timeout', () => call.destroy(new Error('timed out')));
-    call.on('error', () => done(false));
+    call.on('error', (error) => done(error.code ?? error.message));
     call.end(REGISTRY);
   });
+}
+
+/** Failures counted by kind. */
+class Errors {
+  #counts = new Map();
+  total = 0;
+
+  add(failure) {
+    if (failure === undefined) return;
+    this.total++;
+    this.#counts.set(failure, (this.#counts.get(failure) ?? 0) + 1);
+  }
+
+  /** e.g. `0 errors`, or `3 errors (HTTP 503: 2, EAGAIN: 1)`. */
+  toString() {
+    const kinds = [...this.#counts]
+      .sort(([, a], [, b]) => b - a)
+      .map(([kind, count]) => `${kind}: ${count}`);
+    const noun = this.total === 1 ? 'error' : 'errors';
+    return kinds.length === 0
+      ? `${this.total} ${noun}`
+      : `${this.total} ${noun} (${kinds.join(', ')})`;
+  }
 }
 
 /**
@@ -244,7 +274,7 @@ export async function openLoop(socket) {
   );
   const latencies = new Float64Array(schedule.length);
   const lags = new Float64Array(schedule.length);
-  let errors = 0;
+  const errors = new Errors();
   let answered = 0;
   let lastAnswer = 0;
   const clock = new Worker(new URL('./schedule-worker.mjs', import.meta.url), {
@@ -255,10 +285,10 @@ export async function openLoop(socket) {
     clock.on('message', (due) => {
       for (const index of due) {
         lags[index] = now() - schedule[index];
-        void agentGet(socket).then((ok) => {
+        void agentGet(socket).then((failure) => {
           lastAnswer = now();
           latencies[index] = lastAnswer - schedule[index];
-          if (!ok) errors++;
+          errors.add(failure);
           if (++answered === schedule.length) done();
         });
       }
@@ -283,12 +313,12 @@ export async function closedLoop(socket, total, halfway) {
   const latencies = new Float64Array(total);
   let next = 0;
   let answered = 0;
-  let errors = 0;
+  const errors = new Errors();
   const client = async () => {
     while (next < total) {
       const index = next++;
       const started = now();
-      if (!(await agentGet(socket))) errors++;
+      errors.add(await agentGet(socket));
       latencies[index] = now() - started;
       if (++answered === total / 2) halfway();
     }
@@ -309,7 +339,7 @@ async function shHelperLoad(shHelper, socket) {
   const env = { PATH: '/usr/bin:/bin', REGCRED_AGENT_SOCK: socket };
   const latencies = [];
   let next = 0;
-  let errors = 0;
+  const errors = new Errors();
   const client = async () => {
     while (next < SH_HELPER_GETS) {
       next++;
@@ -319,7 +349,7 @@ async function shHelperLoad(shHelper, socket) {
       child.stdin.end(REGISTRY);
       const [status] = await once(child, 'close');
       latencies.push(now() - started);
-      if (status !== 0) errors++;
+      errors.add(status === 0 ? undefined : `exit ${status}`);
     }
   };
   const started = now();
@@ -334,7 +364,7 @@ async function shHelperLoad(shHelper, socket) {
 }
 
 function loadRows(open, closed, sh) {
-  const openMet = open.p99 <= P99_GOAL_MS && open.errors === 0;
+  const openMet = open.p99 <= P99_GOAL_MS && open.errors.total === 0;
   const littleMs = (CLIENTS / closed.perSecond) * 1000;
   return [
     row(
@@ -344,7 +374,7 @@ function loadRows(open, closed, sh) {
         `${OPEN_LOOP_GETS.toLocaleString('en')} gets, latency from the ` +
         'scheduled send',
       `p50 ${ms(open.p50, 2)}, p99 ${ms(open.p99, 2)}, ` +
-        `${open.errors} errors (send lag p99 ${ms(open.lagP99, 2)})`,
+        `${open.errors}; send lag p99 ${ms(open.lagP99, 2)}`,
       '—',
       '—',
       `p99 ≤ ${P99_GOAL_MS} ms, no errors`,
@@ -355,7 +385,7 @@ function loadRows(open, closed, sh) {
         `to back, ${CLOSED_LOOP_GETS.toLocaleString('en')} gets`,
       `${Math.round(closed.perSecond).toLocaleString('en')} gets/s, ` +
         `p50 ${ms(closed.p50, 2)}, p99 ${ms(closed.p99, 2)}, ` +
-        `${closed.errors} errors`,
+        `${closed.errors}`,
       '—',
       '—',
       `none; Little's law: ${CLIENTS} in flight ÷ throughput = ` +
@@ -366,7 +396,7 @@ function loadRows(open, closed, sh) {
       `agent \`get\` through the sh helper: ${SH_HELPER_CONCURRENCY} at ` +
         `a time, ${SH_HELPER_GETS} gets`,
       `${Math.round(sh.perSecond)} gets/s, p50 ${ms(sh.p50)}, ` +
-        `p99 ${ms(sh.p99)}, ${sh.errors} errors`,
+        `p99 ${ms(sh.p99)}, ${sh.errors}`,
       '—',
       '—',
       '—',
