@@ -16,6 +16,9 @@
 // 4. The agent's memory (RSS) after those gets, against just after start.
 //    Goal: bounded growth (see MEMORY_GOAL).
 // 5. Gets through the real sh helper, 10 at a time, reported.
+// The peer of the open and closed loops is their floor: a bare node:http
+// server (bench/bare-server.mjs) answering a fixed body over the same
+// protocol, measured the same way in the same run.
 // Needs a build (`npm run build && npm run build:test`, which
 // `npm run bench` does) and, for the pass comparison, Debian's pass,
 // gnupg and golang-docker-credential-helpers.
@@ -44,6 +47,8 @@ const CLIENTS = 50;
 const OFFERED_PER_SECOND = 1_000;
 const OPEN_LOOP_GETS = 10_000;
 const CLOSED_LOOP_GETS = 100_000;
+/** The bare server's closed loop: its throughput, and its warm-up. */
+const FLOOR_CLOSED_LOOP_GETS = 20_000;
 const SH_HELPER_GETS = 300;
 const SH_HELPER_CONCURRENCY = 10;
 /** Goal for the agent's latency under the offered load, in ms. */
@@ -85,40 +90,55 @@ function timeGet(program, env) {
 }
 
 /** Starts `regcred agent` on a socket in `dir`, serving `configDir`. */
-async function startAgent(dir, configDir) {
+function startAgent(dir, configDir) {
   const socket = join(dir, 'agent.sock');
-  const agent = spawn(
-    process.execPath,
-    [
-      REGCRED,
-      'agent',
-      '--socket',
-      socket,
-      '--allow',
-      REGISTRY,
-      '--audit-file',
-      join(dir, 'audit.log'),
-    ],
-    {
-      env: { PATH: '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: configDir },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+  const args = [
+    REGCRED,
+    'agent',
+    '--socket',
+    socket,
+    '--allow',
+    REGISTRY,
+    '--audit-file',
+    join(dir, 'audit.log'),
+  ];
+  const env = { PATH: '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: configDir };
+  return startServer(args, env, socket, 'export REGCRED_AGENT_SOCK');
+}
+
+/** Starts the floor: a bare node:http server (bench/bare-server.mjs). */
+function startBareServer(dir) {
+  const socket = join(dir, 'bare.sock');
+  const script = new URL('./bare-server.mjs', import.meta.url).pathname;
+  return startServer(
+    [script, socket],
+    { PATH: '/usr/bin:/bin' },
+    socket,
+    'ready',
   );
+}
+
+/** Runs a Node.js server process until it prints `readyText`. */
+async function startServer(args, env, socket, readyText) {
+  const server = spawn(process.execPath, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
-  agent.stdout.setEncoding('utf8');
+  server.stdout.setEncoding('utf8');
   await new Promise((ready, fail) => {
-    agent.stdout.on('data', (chunk) => {
+    server.stdout.on('data', (chunk) => {
       out += chunk;
-      if (out.includes('export REGCRED_AGENT_SOCK')) ready();
+      if (out.includes(readyText)) ready();
     });
-    agent.once('exit', (code) => fail(new Error(`agent exited ${code}`)));
+    server.once('exit', (code) => fail(new Error(`${args[0]} exited ${code}`)));
   });
   return {
     socket,
-    pid: agent.pid,
+    pid: server.pid,
     stop: async () => {
-      agent.kill('SIGTERM');
-      await once(agent, 'exit');
+      server.kill('SIGTERM');
+      await once(server, 'exit');
     },
   };
 }
@@ -325,7 +345,7 @@ export async function closedLoop(socket, total, halfway) {
       const started = now();
       errors.add(await agentGet(socket));
       latencies[index] = now() - started;
-      if (++answered === total / 2) halfway();
+      if (++answered === total / 2) halfway?.();
     }
   };
   const started = now();
@@ -368,7 +388,19 @@ async function shHelperLoad(shHelper, socket) {
   };
 }
 
-function loadRows(open, closed, sh) {
+/** The floor's figures: the bare server, warmed up, then the open loop. */
+async function benchFloor(dir) {
+  const bare = await startBareServer(dir);
+  try {
+    const closed = await closedLoop(bare.socket, FLOOR_CLOSED_LOOP_GETS);
+    const open = await openLoop(bare.socket);
+    return { closed, open };
+  } finally {
+    await bare.stop();
+  }
+}
+
+function loadRows(open, closed, sh, floor) {
   const openMet = open.p99 <= P99_GOAL_MS && open.errors.total === 0;
   const littleMs = (CLIENTS / closed.perSecond) * 1000;
   return [
@@ -378,21 +410,20 @@ function loadRows(open, closed, sh) {
         `(achieved ${Math.round(open.achieved).toLocaleString('en')}/s), ` +
         `${OPEN_LOOP_GETS.toLocaleString('en')} gets, latency from the ` +
         'scheduled send',
-      `p50 ${ms(open.p50, 2)}, p99 ${ms(open.p99, 2)}, ` +
-        `${open.errors}; send lag p99 ${ms(open.lagP99, 2)}`,
-      '—',
-      '—',
+      describeOpen(open),
+      `bare node:http server: ${describeOpen(floor.open)}`,
+      `p99 ${ratioOf(open.p99, floor.open.p99)}`,
       `p99 ≤ ${P99_GOAL_MS} ms, no errors`,
       verdict(openMet),
     ),
     row(
       `agent \`get\`, closed loop (saturated): ${CLIENTS} clients back ` +
         `to back, ${CLOSED_LOOP_GETS.toLocaleString('en')} gets`,
-      `${Math.round(closed.perSecond).toLocaleString('en')} gets/s, ` +
-        `p50 ${ms(closed.p50, 2)}, p99 ${ms(closed.p99, 2)}, ` +
-        `${closed.errors}`,
-      '—',
-      '—',
+      describeClosed(closed),
+      `bare node:http server, ` +
+        `${FLOOR_CLOSED_LOOP_GETS.toLocaleString('en')} gets: ` +
+        describeClosed(floor.closed),
+      `throughput ${ratioOf(closed.perSecond, floor.closed.perSecond)}`,
       `none; Little's law: ${CLIENTS} in flight ÷ throughput = ` +
         `${ms(littleMs)} mean`,
       'reported',
@@ -408,6 +439,20 @@ function loadRows(open, closed, sh) {
       'reported',
     ),
   ];
+}
+
+function describeOpen(open) {
+  return (
+    `p50 ${ms(open.p50, 2)}, p99 ${ms(open.p99, 2)}, ${open.errors}; ` +
+    `send lag p99 ${ms(open.lagP99, 2)}`
+  );
+}
+
+function describeClosed(closed) {
+  return (
+    `${Math.round(closed.perSecond).toLocaleString('en')} gets/s, ` +
+    `p50 ${ms(closed.p50, 2)}, p99 ${ms(closed.p99, 2)}, ${closed.errors}`
+  );
 }
 
 function memoryRow(atStart, halfway, atEnd) {
@@ -465,9 +510,11 @@ export async function benchAgent(log = console.error) {
     const atEnd = rssMiB(agent.pid);
     log('agent: through the sh helper');
     const sh = await shHelperLoad(shHelper, agent.socket);
+    log('agent: the floor, a bare node:http server');
+    const floor = await benchFloor(dir);
     return [
       ...helperRows,
-      ...loadRows(open, closed, sh),
+      ...loadRows(open, closed, sh, floor),
       memoryRow(atStart, halfway, atEnd),
     ];
   } finally {
