@@ -1,27 +1,70 @@
-// The container side of `regcred agent`, against its peer in one run:
+// The container side of `regcred agent`, against its peer in one run.
+// Every client runs in this process; the agent is a separate process.
+//
 // 1. A forwarded `get` through the sh helper `regcred dind` writes,
 //    against `docker-credential-pass get` of a real pass store.
 //    Goal: a median ratio of 0.5 or less. The Node helper is reported.
-// 2. The agent under 50 concurrent clients doing 10,000 gets in all.
+// 2. Open loop: 50 clients, each sending on its own jittered schedule
+//    (not waiting for answers), 1,000 gets/s offered in all, 10,000 gets.
+//    Latency counts from the scheduled send time, so a slow answer cannot
+//    hide the sends it delayed (no coordinated omission).
 //    Goal: p99 of 2 ms or less, and no errors.
+// 3. Closed loop (run before the open loop, which it warms up): 50
+//    clients sending back to back, 100,000 gets: the agent's saturated
+//    throughput, reported. Its latency is set by Little's law (clients in
+//    flight / throughput), not by the agent.
+// 4. The agent's memory (RSS) after those gets, against just after start.
+//    Goal: bounded growth (see MEMORY_GOAL).
+// 5. Gets through the real sh helper, 10 at a time, reported.
+// The peer of the open and closed loops is their floor: a bare node:http
+// server (bench/bare-server.mjs) answering a fixed body over the same
+// protocol, measured the same way in the same run.
 // Needs a build (`npm run build && npm run build:test`, which
 // `npm run bench` does) and, for the pass comparison, Debian's pass,
 // gnupg and golang-docker-credential-helpers.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ms, ratioOf, row, verdict } from './table.mjs';
 
 const ROUNDS = Number(process.env.BENCH_AGENT_ROUNDS ?? 30);
 const REGISTRY = '127.0.0.1:5000';
 const REGCRED = resolve('bin/regcred');
 const NODE_HELPER = resolve('bin/docker-credential-regcred');
 
+const CLIENTS = 50;
+const OFFERED_PER_SECOND = 1_000;
+const OPEN_LOOP_GETS = 10_000;
+const CLOSED_LOOP_GETS = 100_000;
+/** The bare server's closed loop: its throughput, and its warm-up. */
+const FLOOR_CLOSED_LOOP_GETS = 20_000;
+const SH_HELPER_GETS = 300;
+const SH_HELPER_CONCURRENCY = 10;
+/** Goal for the agent's latency under the offered load, in ms. */
+const P99_GOAL_MS = 2;
+/**
+ * Bounded growth: after the first half of the closed loop the heap has
+ * warmed up; the gets after it (50,000, then the open loop's 10,000) may
+ * add at most this much.
+ */
+const MEMORY_GOAL_MIB = 5;
+
+/** Monotonic milliseconds, the clock the schedule worker uses too. */
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
 function percentile(values, fraction) {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = Float64Array.from(values).sort();
   const index = Math.min(
     sorted.length - 1,
     Math.floor(sorted.length * fraction),
@@ -29,50 +72,73 @@ function percentile(values, fraction) {
   return sorted[index];
 }
 
+/** The resident set size of a process, in MiB. */
+function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
+  return kib / 1024;
+}
+
 function timeGet(program, env) {
-  const started = performance.now();
+  const started = now();
   const result = spawnSync(program, ['get'], { env, input: REGISTRY });
-  const ms = performance.now() - started;
+  const took = now() - started;
   if (result.status !== 0) {
     throw new Error(`${program} get exited ${result.status}: ${result.stdout}`);
   }
-  return ms;
+  return took;
 }
 
 /** Starts `regcred agent` on a socket in `dir`, serving `configDir`. */
-async function startAgent(dir, configDir) {
+function startAgent(dir, configDir) {
   const socket = join(dir, 'agent.sock');
-  const agent = spawn(
-    process.execPath,
-    [
-      REGCRED,
-      'agent',
-      '--socket',
-      socket,
-      '--allow',
-      REGISTRY,
-      '--audit-file',
-      join(dir, 'audit.log'),
-    ],
-    {
-      env: { PATH: '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: configDir },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+  const args = [
+    REGCRED,
+    'agent',
+    '--socket',
+    socket,
+    '--allow',
+    REGISTRY,
+    '--audit-file',
+    join(dir, 'audit.log'),
+  ];
+  const env = { PATH: '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: configDir };
+  return startServer(args, env, socket, 'export REGCRED_AGENT_SOCK');
+}
+
+/** Starts the floor: a bare node:http server (bench/bare-server.mjs). */
+function startBareServer(dir) {
+  const socket = join(dir, 'bare.sock');
+  const script = new URL('./bare-server.mjs', import.meta.url).pathname;
+  return startServer(
+    [script, socket],
+    { PATH: '/usr/bin:/bin' },
+    socket,
+    'ready',
   );
+}
+
+/** Runs a Node.js server process until it prints `readyText`. */
+async function startServer(args, env, socket, readyText) {
+  const server = spawn(process.execPath, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
-  agent.stdout.setEncoding('utf8');
+  server.stdout.setEncoding('utf8');
   await new Promise((ready, fail) => {
-    agent.stdout.on('data', (chunk) => {
+    server.stdout.on('data', (chunk) => {
       out += chunk;
-      if (out.includes('export REGCRED_AGENT_SOCK')) ready();
+      if (out.includes(readyText)) ready();
     });
-    agent.once('exit', (code) => fail(new Error(`agent exited ${code}`)));
+    server.once('exit', (code) => fail(new Error(`${args[0]} exited ${code}`)));
   });
   return {
     socket,
+    pid: server.pid,
     stop: async () => {
-      agent.kill('SIGTERM');
-      await once(agent, 'exit');
+      server.kill('SIGTERM');
+      await once(server, 'exit');
     },
   };
 }
@@ -99,7 +165,8 @@ async function makePassStore() {
   }
 }
 
-function benchHelpers(dir, socket, pass) {
+/** Writes the sh helper `regcred dind` gives containers; returns it. */
+function writeShHelper(dir) {
   const shDir = join(dir, 'sh-helper');
   const written = spawnSync(
     process.execPath,
@@ -107,7 +174,11 @@ function benchHelpers(dir, socket, pass) {
     { env: { PATH: '/usr/bin:/bin', HOME: dir }, encoding: 'utf8' },
   );
   if (written.status !== 0) throw new Error(written.stderr);
-  const shHelper = join(shDir, 'docker-credential-regcred');
+  return join(shDir, 'docker-credential-regcred');
+}
+
+/** Median forwarded-get time of the sh and Node helpers and of pass. */
+function benchHelpers(shHelper, socket, pass) {
   const env = { PATH: '/usr/bin:/bin', REGCRED_AGENT_SOCK: socket };
   const programs = { sh: [shHelper, env], node: [NODE_HELPER, env] };
   if (pass) programs.pass = ['docker-credential-pass', pass.env];
@@ -124,77 +195,283 @@ function benchHelpers(dir, socket, pass) {
   }
   const sh = percentile(times.sh, 0.5);
   const node = percentile(times.node, 0.5);
-  if (!pass) {
-    console.log(
-      `forwarded get: sh helper ${sh.toFixed(1)} ms, Node helper ` +
-        `${node.toFixed(1)} ms (median of ${ROUNDS}); pass is not ` +
-        'installed, so no ratio',
-    );
-    return;
-  }
-  const peer = percentile(times.pass, 0.5);
+  const peer = pass ? percentile(times.pass, 0.5) : NaN;
+  const peerText = pass
+    ? `docker-credential-pass get: ${ms(peer)}`
+    : 'skipped (pass is not installed)';
   const ratio = sh / peer;
-  console.log(
-    `forwarded get: sh helper ${sh.toFixed(1)} ms, docker-credential-pass ` +
-      `${peer.toFixed(1)} ms (median of ${ROUNDS}), ratio ` +
-      `${ratio.toFixed(2)} (goal <= 0.5) ${ratio <= 0.5 ? 'MET' : 'MISSED'}; ` +
-      `Node helper ${node.toFixed(1)} ms (ratio ${(node / peer).toFixed(2)})`,
-  );
+  return [
+    row(
+      `forwarded \`get\` through the sh helper (median of ${ROUNDS})`,
+      ms(sh),
+      peerText,
+      ratioOf(sh, peer),
+      'ratio ≤ 0.5',
+      verdict(pass !== undefined && ratio <= 0.5),
+    ),
+    row(
+      `forwarded \`get\` through the Node helper (median of ${ROUNDS})`,
+      ms(node),
+      peerText,
+      ratioOf(node, peer),
+      '—',
+      'reported',
+    ),
+  ];
 }
 
+/**
+ * One get over a new connection; resolves with undefined for a 200, else
+ * what went wrong, e.g. `HTTP 503` or `EAGAIN`.
+ */
 function agentGet(socket) {
   return new Promise((done) => {
-    const started = performance.now();
     const call = request(
-      { socketPath: socket, method: 'POST', path: '/v1/get' },
+      { socketPath: socket, method: 'POST', path: '/v1/get', timeout: 10_000 },
       (response) => {
+        const failure =
+          response.statusCode === 200
+            ? undefined
+            : `HTTP ${response.statusCode}`;
         response.resume();
-        response.on('end', () =>
-          done({
-            ms: performance.now() - started,
-            ok: response.statusCode === 200,
-          }),
-        );
+        response.on('end', () => done(failure));
+        response.on('error', () => done('response error'));
       },
     );
-    call.on('error', () =>
-      done({ ms: performance.now() - started, ok: false }),
-    );
+    call.on('timeout', () => call.destroy(new Error('timed out')));
+    call.on('error', (error) => done(error.code ?? error.message));
     call.end(REGISTRY);
   });
 }
 
-async function benchLoad(socket) {
-  const total = 10_000;
-  const clients = 50;
-  let next = 0;
+/** Failures counted by kind. */
+class Errors {
+  #counts = new Map();
+  total = 0;
+
+  add(failure) {
+    if (failure === undefined) return;
+    this.total++;
+    this.#counts.set(failure, (this.#counts.get(failure) ?? 0) + 1);
+  }
+
+  /** e.g. `0 errors`, or `3 errors (HTTP 503: 2, EAGAIN: 1)`. */
+  toString() {
+    const kinds = [...this.#counts]
+      .sort(([, a], [, b]) => b - a)
+      .map(([kind, count]) => `${kind}: ${count}`);
+    const noun = this.total === 1 ? 'error' : 'errors';
+    return kinds.length === 0
+      ? `${this.total} ${noun}`
+      : `${this.total} ${noun} (${kinds.join(', ')})`;
+  }
+}
+
+/**
+ * Send times for `clients` clients, each on its own schedule: a random
+ * start within one period, then periods jittered by ±50 %, so together
+ * they offer `perSecond` gets a second.
+ */
+function openLoopSchedule(clients, perSecond, total, start) {
+  const period = (clients / perSecond) * 1000;
+  const perClient = Math.ceil(total / clients);
   const times = [];
-  let errors = 0;
+  for (let client = 0; client < clients; client++) {
+    let time = start + Math.random() * period;
+    for (let i = 0; i < perClient && times.length < total; i++) {
+      times.push(time);
+      time += period * (0.5 + Math.random());
+    }
+  }
+  return Float64Array.from(times).sort();
+}
+
+/** The open loop; latency from each get's scheduled send time. */
+export async function openLoop(socket) {
+  const schedule = openLoopSchedule(
+    CLIENTS,
+    OFFERED_PER_SECOND,
+    OPEN_LOOP_GETS,
+    now() + 200,
+  );
+  const latencies = new Float64Array(schedule.length);
+  const lags = new Float64Array(schedule.length);
+  const errors = new Errors();
+  let answered = 0;
+  let lastAnswer = 0;
+  const clock = new Worker(new URL('./schedule-worker.mjs', import.meta.url), {
+    workerData: { times: schedule },
+  });
+  await new Promise((done, fail) => {
+    clock.on('error', fail);
+    clock.on('message', (due) => {
+      for (const index of due) {
+        lags[index] = now() - schedule[index];
+        void agentGet(socket).then((failure) => {
+          lastAnswer = now();
+          latencies[index] = lastAnswer - schedule[index];
+          errors.add(failure);
+          if (++answered === schedule.length) done();
+        });
+      }
+    });
+  });
+  await clock.terminate();
+  const seconds = (lastAnswer - schedule[0]) / 1000;
+  return {
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    lagP99: percentile(lags, 0.99),
+    errors,
+    // for a closer look, e.g. when the latencies cluster in time
+    schedule,
+    latencies,
+    achieved: schedule.length / seconds,
+  };
+}
+
+/**
+ * The closed loop: each client sends its next get when the last one is
+ * answered. Calls `halfway` once half of the gets are answered.
+ */
+export async function closedLoop(socket, total, halfway) {
+  const latencies = new Float64Array(total);
+  let next = 0;
+  let answered = 0;
+  const errors = new Errors();
   const client = async () => {
     while (next < total) {
-      next++;
-      const { ms, ok } = await agentGet(socket);
-      times.push(ms);
-      if (!ok) errors++;
+      const index = next++;
+      const started = now();
+      errors.add(await agentGet(socket));
+      latencies[index] = now() - started;
+      if (++answered === total / 2) halfway?.();
     }
   };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: clients }, client));
-  const seconds = (performance.now() - started) / 1000;
-  const p50 = percentile(times, 0.5);
-  const p99 = percentile(times, 0.99);
-  const met = p99 <= 2 && errors === 0;
-  console.log(
-    `agent, ${clients} concurrent clients, ${total} gets: p50 ` +
-      `${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, errors ${errors}, ` +
-      `${Math.round(total / seconds)}/s (goal p99 <= 2 ms, no errors) ` +
-      `${met ? 'MET' : 'MISSED'}`,
+  const started = now();
+  await Promise.all(Array.from({ length: CLIENTS }, client));
+  const seconds = (now() - started) / 1000;
+  return {
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    errors,
+    perSecond: total / seconds,
+  };
+}
+
+/** Gets through the real sh helper, a few at a time. */
+async function shHelperLoad(shHelper, socket) {
+  const env = { PATH: '/usr/bin:/bin', REGCRED_AGENT_SOCK: socket };
+  const latencies = [];
+  let next = 0;
+  const errors = new Errors();
+  const client = async () => {
+    while (next < SH_HELPER_GETS) {
+      next++;
+      const started = now();
+      const child = spawn(shHelper, ['get'], { env });
+      child.stdout.resume();
+      child.stdin.end(REGISTRY);
+      const [status] = await once(child, 'close');
+      latencies.push(now() - started);
+      errors.add(status === 0 ? undefined : `exit ${status}`);
+    }
+  };
+  const started = now();
+  await Promise.all(Array.from({ length: SH_HELPER_CONCURRENCY }, client));
+  const seconds = (now() - started) / 1000;
+  return {
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    errors,
+    perSecond: SH_HELPER_GETS / seconds,
+  };
+}
+
+/** The floor's figures: the bare server, warmed up, then the open loop. */
+async function benchFloor(dir) {
+  const bare = await startBareServer(dir);
+  try {
+    const closed = await closedLoop(bare.socket, FLOOR_CLOSED_LOOP_GETS);
+    const open = await openLoop(bare.socket);
+    return { closed, open };
+  } finally {
+    await bare.stop();
+  }
+}
+
+function loadRows(open, closed, sh, floor) {
+  const openMet = open.p99 <= P99_GOAL_MS && open.errors.total === 0;
+  const littleMs = (CLIENTS / closed.perSecond) * 1000;
+  return [
+    row(
+      `agent \`get\`, open loop: ${CLIENTS} clients, ` +
+        `${OFFERED_PER_SECOND.toLocaleString('en')} gets/s offered ` +
+        `(achieved ${Math.round(open.achieved).toLocaleString('en')}/s), ` +
+        `${OPEN_LOOP_GETS.toLocaleString('en')} gets, latency from the ` +
+        'scheduled send',
+      describeOpen(open),
+      `bare node:http server: ${describeOpen(floor.open)}`,
+      `p99 ${ratioOf(open.p99, floor.open.p99)}`,
+      `p99 ≤ ${P99_GOAL_MS} ms, no errors`,
+      verdict(openMet),
+    ),
+    row(
+      `agent \`get\`, closed loop (saturated): ${CLIENTS} clients back ` +
+        `to back, ${CLOSED_LOOP_GETS.toLocaleString('en')} gets`,
+      describeClosed(closed),
+      `bare node:http server, ` +
+        `${FLOOR_CLOSED_LOOP_GETS.toLocaleString('en')} gets: ` +
+        describeClosed(floor.closed),
+      `throughput ${ratioOf(closed.perSecond, floor.closed.perSecond)}`,
+      `none; Little's law: ${CLIENTS} in flight ÷ throughput = ` +
+        `${ms(littleMs)} mean`,
+      'reported',
+    ),
+    row(
+      `agent \`get\` through the sh helper: ${SH_HELPER_CONCURRENCY} at ` +
+        `a time, ${SH_HELPER_GETS} gets`,
+      `${Math.round(sh.perSecond)} gets/s, p50 ${ms(sh.p50)}, ` +
+        `p99 ${ms(sh.p99)}, ${sh.errors}`,
+      '—',
+      '—',
+      '—',
+      'reported',
+    ),
+  ];
+}
+
+function describeOpen(open) {
+  return (
+    `p50 ${ms(open.p50, 2)}, p99 ${ms(open.p99, 2)}, ${open.errors}; ` +
+    `send lag p99 ${ms(open.lagP99, 2)}`
   );
 }
 
-export async function benchAgent() {
-  const dir = mkdtempSync(join(tmpdir(), 'regcred-bench-agent-'));
-  const configDir = join(dir, 'host');
+function describeClosed(closed) {
+  return (
+    `${Math.round(closed.perSecond).toLocaleString('en')} gets/s, ` +
+    `p50 ${ms(closed.p50, 2)}, p99 ${ms(closed.p99, 2)}, ${closed.errors}`
+  );
+}
+
+function memoryRow(atStart, halfway, atEnd) {
+  const growth = atEnd - halfway;
+  const lastGets = CLOSED_LOOP_GETS / 2 + OPEN_LOOP_GETS;
+  return row(
+    `agent RSS after ${(OPEN_LOOP_GETS + CLOSED_LOOP_GETS).toLocaleString('en')} ` +
+      `gets (${halfway.toFixed(1)} MiB after ` +
+      `${(CLOSED_LOOP_GETS / 2).toLocaleString('en')})`,
+    `${atEnd.toFixed(1)} MiB`,
+    `its RSS just after start: ${atStart.toFixed(1)} MiB`,
+    ratioOf(atEnd, atStart),
+    `bounded: the last ${lastGets.toLocaleString('en')} ` +
+      `gets add ≤ ${MEMORY_GOAL_MIB} MiB (added ${growth.toFixed(1)})`,
+    verdict(growth <= MEMORY_GOAL_MIB),
+  );
+}
+
+function writeHostConfig(configDir) {
   mkdirSync(configDir, { mode: 0o700 });
   writeFileSync(
     join(configDir, 'config.json'),
@@ -207,11 +484,39 @@ export async function benchAgent() {
     }),
     { mode: 0o600 },
   );
+}
+
+/** Runs every agent measure; resolves with the table's rows. */
+export async function benchAgent(log = console.error) {
+  const dir = mkdtempSync(join(tmpdir(), 'regcred-bench-agent-'));
+  const configDir = join(dir, 'host');
+  writeHostConfig(configDir);
   const agent = await startAgent(dir, configDir);
+  const atStart = rssMiB(agent.pid);
   const pass = await makePassStore();
   try {
-    benchHelpers(dir, agent.socket, pass);
-    await benchLoad(agent.socket);
+    const shHelper = writeShHelper(dir);
+    log('agent: forwarded gets through the helpers and pass');
+    const helperRows = benchHelpers(shHelper, agent.socket, pass);
+    // the closed loop first: it also warms up the agent (JIT, heap size)
+    // and the clients for the open loop
+    log('agent: closed loop');
+    let halfway = NaN;
+    const closed = await closedLoop(agent.socket, CLOSED_LOOP_GETS, () => {
+      halfway = rssMiB(agent.pid);
+    });
+    log('agent: open loop');
+    const open = await openLoop(agent.socket);
+    const atEnd = rssMiB(agent.pid);
+    log('agent: through the sh helper');
+    const sh = await shHelperLoad(shHelper, agent.socket);
+    log('agent: the floor, a bare node:http server');
+    const floor = await benchFloor(dir);
+    return [
+      ...helperRows,
+      ...loadRows(open, closed, sh, floor),
+      memoryRow(atStart, halfway, atEnd),
+    ];
   } finally {
     await agent.stop();
     await pass?.cleanup();
@@ -219,4 +524,8 @@ export async function benchAgent() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchAgent();
+// run directly: `node bench/agent.mjs`
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { formatTable } = await import('./table.mjs');
+  console.log(formatTable(await benchAgent()));
+}

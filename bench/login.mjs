@@ -22,8 +22,9 @@
 // Needs the built CLI (`npm run build`; `npm run bench` does that) and the
 // compiled test support modules in build/test/support, which this script
 // compiles (`tsc -p tsconfig.test.json`, as `npm run build:test`) when they
-// are missing or older than their sources. Skips with a reason when the
-// registry, openssl or docker are missing. Run it from the repository
+// are missing or older than their sources. Its results are rows of the
+// bench table (bench/table.mjs); without the registry, openssl or docker
+// it gives one row saying what is missing. Run it from the repository
 // root, as `npm run bench` does. Everything is on 127.0.0.1; docker is only
 // ever given 127.0.0.1 addresses.
 import { spawn, spawnSync } from 'node:child_process';
@@ -34,6 +35,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { formatTable, ms, ratioOf, row, verdict } from './table.mjs';
 
 const ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 10);
 const DOCKER = '/usr/local/bin/docker';
@@ -201,20 +203,25 @@ async function benchRequests(clients, flow) {
     ['docker', peer],
   ]) {
     if (count.status !== 0) {
-      console.log(`  ${name} failed:\n${indent(count.stderr)}`);
+      console.error(`  ${name} failed:\n${indent(count.stderr)}`);
     }
   }
   const met =
     ours.status === 0 &&
     ours.registry <= peer.registry &&
     ours.issuer <= peer.issuer;
-  console.log(
-    `${flow.name}: requests per login\n` +
-      `  regcred: ${describeCount(ours)}\n` +
-      `  docker:  ${describeCount(peer)}\n` +
-      `  goal: regcred's requests <= docker's ${met ? 'MET' : 'MISSED'}`,
+  return row(
+    `login round trips, ${flow.name}`,
+    describeCount(ours),
+    `docker login: ${describeCount(peer)}`,
+    ratioOf(requestsOf(ours), requestsOf(peer)),
+    "requests ≤ docker's",
+    verdict(met),
   );
-  return met;
+}
+
+function requestsOf(count) {
+  return count.registry + count.issuer;
 }
 
 /** Median wall time of a password login, the clients interleaved. */
@@ -243,9 +250,13 @@ async function benchTime(clients, flow) {
   }
   const ours = median(times.regcred);
   const peer = median(times.docker);
-  console.log(
-    `  wall time (median of ${ROUNDS}): regcred ${ours.toFixed(1)} ms, ` +
-      `docker ${peer.toFixed(1)} ms, ratio ${(ours / peer).toFixed(2)}`,
+  return row(
+    `login wall time, ${flow.name} (median of ${ROUNDS})`,
+    ms(ours),
+    `docker login: ${ms(peer)}`,
+    ratioOf(ours, peer),
+    '—',
+    'reported',
   );
 }
 
@@ -260,10 +271,6 @@ async function benchExtensions(clients, flow) {
   const env = clients.regcred.env(dir);
   await countLogin(clients.regcred, flow, loginArgs(host, user), env, input);
   const again = await countLogin(clients.regcred, flow, ['login', host], env);
-  console.log(
-    '  extension, re-login with the stored identity token ' +
-      `(refresh grant):\n    regcred: ${describeCount(again)}`,
-  );
   const dockerDir = join(flow.work, 'extension-docker-config');
   const dockerEnv = clients.docker.env(dockerDir);
   await countLogin(
@@ -279,11 +286,18 @@ async function benchExtensions(clients, flow) {
     ['login', host],
     dockerEnv,
   );
-  console.log(
-    `    docker:  ${describeCount(dockerAgain)}\n` +
-      '    (docker never re-uses an identity token: it prompts, and fails ' +
-      'without a terminal)',
-  );
+  const rows = [
+    row(
+      'login round trips, re-login with the stored identity token ' +
+        '(regcred extension: refresh grant)',
+      describeCount(again),
+      `docker login: ${describeCount(dockerAgain)} (it prompts, and ` +
+        'fails without a terminal)',
+      '—',
+      '—',
+      'reported',
+    ),
+  ];
 
   // POST password grant when the issuer refuses GET
   flow.issuer.update({ methods: 'post-only', refusedStatus: 405 });
@@ -303,14 +317,21 @@ async function benchExtensions(clients, flow) {
       clients.docker.env(),
       input,
     );
-    console.log(
-      '  extension, POST password grant (issuer answers GET with 405):\n' +
-        `    regcred: ${describeCount(post)}\n` +
-        `    docker:  ${describeCount(peer)}`,
+    rows.push(
+      row(
+        'login round trips, issuer answers GET with 405 (regcred ' +
+          'extension: POST password grant)',
+        describeCount(post),
+        `docker login: ${describeCount(peer)}`,
+        '—',
+        '—',
+        'reported',
+      ),
     );
   } finally {
     flow.issuer.update({ methods: 'both' });
   }
+  return rows;
 }
 
 function indent(text) {
@@ -343,7 +364,7 @@ function supportIsStale() {
  */
 function buildSupportIfStale() {
   if (!supportIsStale()) return;
-  console.log('login: compiling the test support modules (build:test)');
+  console.error('login: compiling the test support modules (build:test)');
   const tsc = resolve('node_modules/typescript/bin/tsc');
   const result = spawnSync(
     process.execPath,
@@ -351,7 +372,7 @@ function buildSupportIfStale() {
     { stdio: 'ignore' },
   );
   if (result.status !== 0) {
-    console.log(
+    console.error(
       `login: tsc -p tsconfig.test.json exited ${result.status}; ` +
         'run `npm run build:test` to see why',
     );
@@ -387,12 +408,20 @@ async function startFlow(startRegistry, name, options, work) {
   };
 }
 
-/** Runs every flow; returns whether every request goal was met. */
-export async function benchLogin() {
+/** Runs every flow; resolves with the table's rows. */
+export async function benchLogin(log = console.error) {
   const unavailable = await findUnavailable();
   if (unavailable) {
-    console.log(`login: skipped (${unavailable})`);
-    return true;
+    return [
+      row(
+        'login round trips and wall time',
+        `skipped (${unavailable})`,
+        '—',
+        '—',
+        "requests ≤ docker's",
+        'missed',
+      ),
+    ];
   }
   const { startRegistry } = await import(`${SUPPORT}/registry.js`);
   const work = await mkdtemp(join(tmpdir(), 'regcred-bench-login-'));
@@ -401,16 +430,21 @@ export async function benchLogin() {
   const flows = [
     ['Basic over http', { auth: 'htpasswd' }],
     ['Basic over TLS (127.0.0.1)', { auth: 'htpasswd', tls: true }],
-    ['Bearer token (password)', { auth: 'token' }],
+    ['Bearer token (password grant)', { auth: 'token' }],
   ];
-  let met = 0;
+  const requestRows = [];
+  const timeRows = [];
+  const extensionRows = [];
   try {
     for (const [name, options] of flows) {
+      log(`login: ${name}`);
       const flow = await startFlow(startRegistry, name, options, work);
       try {
-        if (await benchRequests(clients, flow)) met++;
-        await benchTime(clients, flow);
-        if (flow.issuer) await benchExtensions(clients, flow);
+        requestRows.push(await benchRequests(clients, flow));
+        timeRows.push(await benchTime(clients, flow));
+        if (flow.issuer) {
+          extensionRows.push(...(await benchExtensions(clients, flow)));
+        }
       } finally {
         await flow.stop();
       }
@@ -418,16 +452,12 @@ export async function benchLogin() {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  const allMet = met === flows.length;
-  console.log(
-    `login: regcred's requests <= docker's in ${met} of ${flows.length} ` +
-      `password flows (goal: all) ${allMet ? 'MET' : 'MISSED'}`,
-  );
-  return allMet;
+  return [...requestRows, ...timeRows, ...extensionRows];
 }
 
 // run directly: `node bench/login.mjs`
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const met = await benchLogin();
-  process.exitCode = met ? 0 : 1;
+  const rows = await benchLogin();
+  console.log(formatTable(rows));
+  process.exitCode = rows.every((entry) => entry.result !== 'missed') ? 0 : 1;
 }

@@ -53,6 +53,8 @@ const MAX_VALUE_LENGTH = 256;
 
 // eslint-disable-next-line no-control-regex -- escaping them is the point
 const UNSAFE_CHARACTER_REGEXP = /[\u0000-\u0020\u007f-\u009f"\\=]/g;
+// eslint-disable-next-line no-control-regex -- the same set, to test for
+const HAS_UNSAFE_CHARACTER_REGEXP = /[\u0000-\u0020\u007f-\u009f"\\=@]/;
 
 /** Formats one audit line (without a newline). */
 export function formatAuditLine(entry: AuditEntry): string {
@@ -79,6 +81,13 @@ export function formatAuditLine(entry: AuditEntry): string {
  * are escaped.
  */
 export function auditValue(value: string): string {
+  // the common case, e.g. `POST`, `/v1/get`, `ghcr.io`: nothing to change
+  if (
+    value.length <= MAX_VALUE_LENGTH &&
+    !HAS_UNSAFE_CHARACTER_REGEXP.test(value)
+  ) {
+    return value;
+  }
   const at = value.lastIndexOf('@');
   const masked = at === -1 ? value : `[redacted]${value.slice(at)}`;
   const capped =
@@ -93,17 +102,28 @@ export function auditValue(value: string): string {
 
 /** An audit file opened for appending. */
 export interface AuditFile {
-  /** Appends one line. */
+  /** Queues one line; lines reach the file within {@link AUDIT_FLUSH_MS}. */
   write: AuditSink;
-  /** Closes the file. */
+  /** Writes what is queued, then closes the file. */
   close(): void;
 }
 
+/** How long an audit line may wait to be written with others. */
+export const AUDIT_FLUSH_MS = 50;
+
+/** Queued bytes that make the audit file be written at once. */
+const AUDIT_FLUSH_BYTES = 64 * 1024;
+
 /**
- * Opens (or creates, mode 0600) a file to append audit lines to.
+ * Opens (or creates, mode 0600) a file to append audit lines to. Lines
+ * are written in batches, one write per {@link AUDIT_FLUSH_MS} at most
+ * instead of one per request; what is queued is written on close() and
+ * when the process exits.
  *
  * NOTE: an existing file keeps its mode; the agent does not tighten a file
  * the user made. Audit lines hold no secret either way.
+ *
+ * NOTE: lines queued when the process is killed (SIGKILL) are lost.
  *
  * @throws {AgentError} when the file cannot be opened, or is not a file.
  */
@@ -125,8 +145,37 @@ export function openAuditFile(path: string): AuditFile {
       `The audit file '${path}' is not a regular file; give a file path`,
     );
   }
+  return batchedWriter(fd);
+}
+
+function batchedWriter(fd: number): AuditFile {
+  let queued = '';
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (queued === '') return;
+    const text = queued;
+    queued = '';
+    try {
+      writeSync(fd, text);
+    } catch {
+      // NOTE: lines that cannot be written (a full disk) are lost, as in
+      // the server's sink: stopping the agent would break every pull.
+    }
+  };
+  process.on('exit', flush);
   return {
-    write: (line) => void writeSync(fd, `${line}\n`),
-    close: () => closeSync(fd),
+    write: (line) => {
+      queued += `${line}\n`;
+      if (queued.length >= AUDIT_FLUSH_BYTES) return flush();
+      // unref: a queued line never keeps the process alive; exit writes it
+      timer ??= setTimeout(flush, AUDIT_FLUSH_MS).unref();
+    },
+    close: () => {
+      process.off('exit', flush);
+      flush();
+      closeSync(fd);
+    },
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { AuthConfig } from '../auth-config.js';
 import { goCompactObject } from '../internal/go-json.js';
-import type { CredentialResolver, Resolution } from '../resolver.js';
+import type { Resolution } from '../resolver.js';
 import { HELPER_NOT_FOUND_MESSAGE } from '../stores/helper-client.js';
 import { IDENTITY_TOKEN_USERNAME } from '../stores/helper-store.js';
 import type { AuditOutcome } from './audit.js';
@@ -24,6 +24,11 @@ export interface Reply {
   detail?: string;
 }
 
+/** Looks a config key up on the host, as CredentialResolver does. */
+export interface KeyResolver {
+  resolveKey(key: string): Promise<Resolution>;
+}
+
 /** A helper's user name and secret, as `get` prints them. */
 interface HelperPair {
   username: string;
@@ -38,7 +43,7 @@ const NOT_FOUND_BODY = `${HELPER_NOT_FOUND_MESSAGE}\n`;
  * not-found answer, so the client goes on without credentials.
  */
 export async function answerGet(
-  resolver: CredentialResolver,
+  resolver: KeyResolver,
   allowList: AllowList,
   serverUrl: string,
 ): Promise<Reply> {
@@ -79,7 +84,7 @@ export async function answerGet(
  * Go writes a map.
  */
 export async function answerList(
-  resolver: CredentialResolver,
+  resolver: KeyResolver,
   allowList: AllowList,
 ): Promise<Reply> {
   const resolutions = await Promise.all(

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 
 /** A body read, or why it cannot be used. */
@@ -74,12 +75,10 @@ function collect(
 }
 
 function readServerUrl(bytes: Buffer): BodyReading {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).trim();
-  } catch {
+  if (!isUtf8(bytes)) {
     return { kind: 'invalid', reason: 'The request body is not UTF-8' };
   }
+  const text = bytes.toString('utf8').trim();
   if (text === '') {
     return {
       kind: 'invalid',

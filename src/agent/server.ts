@@ -19,6 +19,7 @@ import { DEFAULT_HELPER_TIMEOUT_MS } from '../timeout.js';
 import { formatAuditLine, type AuditEntry, type AuditSink } from './audit.js';
 import { answerGet, answerList, timedOut, type Reply } from './lookup.js';
 import { answerClientError } from './client-error.js';
+import { HostConfig } from './host-config.js';
 import { closer, listenPrivately } from './listener.js';
 import { AllowList } from './policy.js';
 import { readBody } from './request-body.js';
@@ -74,7 +75,7 @@ export interface RunningAgent {
 
 /** The settings one request needs. */
 interface Served {
-  resolver: CredentialResolver;
+  resolver: HostConfig;
   allowList: AllowList;
   audit: AuditSink;
   maxBodyBytes: number;
@@ -106,15 +107,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const env = options.env ?? process.env;
   const helperTimeoutMs = options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
   const served: Served = {
-    resolver: new CredentialResolver({
-      env,
-      helperTimeoutMs,
-      cacheTtlMs: options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
-      helperStderr: 'capture',
-      ...(options.configDir === undefined
-        ? {}
-        : { configDir: options.configDir }),
-    }),
+    resolver: new HostConfig(
+      new CredentialResolver({
+        env,
+        helperTimeoutMs,
+        cacheTtlMs: options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
+        helperStderr: 'capture',
+        ...(options.configDir === undefined
+          ? {}
+          : { configDir: options.configDir }),
+      }),
+    ),
     allowList,
     audit: safeSink(options.audit),
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
