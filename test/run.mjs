@@ -1,14 +1,15 @@
-// Runs every compiled test file under build/test with node's test runner,
-// then scans what the product printed during the run for test secrets
-// (docs/testing-leaks.md): a leak fails the run even when every test
-// passed.
+// Runs every compiled test file under build/test (or the files given) with
+// node's test runner, then scans what the product printed during the run
+// for test secrets (docs/testing-leaks.md): a leak fails the run even when
+// every test passed.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  findLeaks,
   formatLeakReport,
-  scanLogFolder,
+  readLogFolder,
 } from '../build/test/support/leak-scan.js';
 import { LEAK_LOG_VARIABLE } from '../build/test/support/leak-log.js';
 
@@ -31,7 +32,9 @@ function productText() {
     .join('\n');
 }
 
-const files = findTests('build/test').sort();
+// `node test/run.mjs build/test/a.test.js ...` runs only those files
+const given = process.argv.slice(2);
+const files = given.length > 0 ? given : findTests('build/test').sort();
 const logDir = mkdtempSync(join(tmpdir(), 'regcred-output-log-'));
 let status;
 try {
@@ -48,12 +51,18 @@ try {
   );
   status = result.status ?? 1;
 
-  const leaks = scanLogFolder(logDir, { productText: productText() });
+  const entries = readLogFolder(logDir);
+  const leaks = findLeaks(entries, { productText: productText() });
   if (leaks.length > 0) {
     console.error(`\n${formatLeakReport(leaks)}\n`);
     status = 1;
   } else {
-    console.log('Leak scan: no test secret in the product output.');
+    const runs = entries.filter((entry) => entry.kind === 'run');
+    const files = new Set(runs.map((entry) => entry.file));
+    console.log(
+      `Leak scan: no test secret in the output of ${runs.length} ` +
+        `product runs from ${files.size} test files.`,
+    );
   }
 } finally {
   rmSync(logDir, { recursive: true, force: true });

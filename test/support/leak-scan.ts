@@ -51,6 +51,11 @@ export interface ScanOptions {
 
 /** Reads every log file in `dir` and scans it. */
 export function scanLogFolder(dir: string, options: ScanOptions = {}): Leak[] {
+  return findLeaks(readLogFolder(dir), options);
+}
+
+/** The entries of every log file in `dir`. */
+export function readLogFolder(dir: string): LeakLogEntry[] {
   const entries: LeakLogEntry[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith('.jsonl')) continue;
@@ -59,7 +64,7 @@ export function scanLogFolder(dir: string, options: ScanOptions = {}): Leak[] {
       if (line !== '') entries.push(JSON.parse(line) as LeakLogEntry);
     }
   }
-  return findLeaks(entries, options);
+  return entries;
 }
 
 /**
