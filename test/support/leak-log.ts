@@ -44,14 +44,17 @@ export type LeakLogEntry =
       secrets: TestSecret[];
     };
 
+/** The log folder, read once: a test may replace process.env. */
+const logDir = process.env[LEAK_LOG_VARIABLE];
+
 /** Whether this process records (the runner asked for it). */
 export function isLeakLogOn(): boolean {
-  return process.env[LEAK_LOG_VARIABLE] !== undefined;
+  return logDir !== undefined;
 }
 
 /** Appends one entry to this process's log file. */
 export function appendLogEntry(entry: LeakLogEntry): void {
-  const dir = process.env[LEAK_LOG_VARIABLE];
+  const dir = logDir;
   if (dir === undefined) return;
   const line = { ...entry, file: testFileName() };
   appendFileSync(
