@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { BIN, makeSandbox, runCli, type Sandbox } from './support/cli.js';
+import { watchProductProcess } from './support/leak-log.js';
 
 let box: Sandbox;
 let children: ChildProcess[];
@@ -40,6 +41,7 @@ async function startCliAgent(args: string[]): Promise<Agent> {
   const child = spawn(process.execPath, [BIN, 'agent', ...args], {
     env: box.env,
   });
+  watchProductProcess('regcred', ['agent', ...args], box.env, child);
   children.push(child);
   let stdout = '';
   let stderr = '';

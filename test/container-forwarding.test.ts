@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN } from './support/cli.js';
+import { watchProductProcess } from './support/leak-log.js';
 import { runCommand } from './support/differential-run.js';
 import { findDocker28, isolateNetwork } from './support/docker.js';
 import {
@@ -62,23 +63,21 @@ function openFolder(path: string): string {
 async function startAgent(root: string, hostConfig: string) {
   const agentDir = openFolder(join(root, 'agent'));
   const agentSocket = join(agentDir, 'agent.sock');
-  const agent = spawn(
-    process.execPath,
-    [
-      BIN,
-      'agent',
-      '--socket',
-      agentSocket,
-      '--allow',
-      ALLOWED,
-      '--allow-uid',
-      String(CONTAINER_ID),
-    ],
-    {
-      env: { PATH: '/usr/bin:/bin', HOME: root, DOCKER_CONFIG: hostConfig },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const args = [
+    'agent',
+    '--socket',
+    agentSocket,
+    '--allow',
+    ALLOWED,
+    '--allow-uid',
+    String(CONTAINER_ID),
+  ];
+  const env = { PATH: '/usr/bin:/bin', HOME: root, DOCKER_CONFIG: hostConfig };
+  const agent = spawn(process.execPath, [BIN, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  watchProductProcess('regcred', args, env, agent);
   let stdout = '';
   agent.stdout?.setEncoding('utf8');
   const exportLine = new Promise<void>((ready, fail) => {

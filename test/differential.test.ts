@@ -40,6 +40,7 @@ import {
   PASS_UNAVAILABLE,
   type PassStore,
 } from './support/pass-fixture.js';
+import { registerTestSecret } from './support/leak-secrets.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const REGCRED_BIN = join(REPO, 'bin', 'regcred');
@@ -185,6 +186,7 @@ function storeInPass(
     Username: credential.username,
     Secret: credential.secret,
   });
+  registerTestSecret(credential.secret, credential.username, 'pass store');
   execFileSync('docker-credential-pass', ['store'], {
     input,
     env: store.env,

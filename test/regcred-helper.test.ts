@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../src/helper/regcred-helper.js';
+import { watchProductProcess, watchProductRun } from './support/leak-log.js';
 
 const BIN = resolve('bin/docker-credential-regcred');
 
@@ -29,6 +30,7 @@ async function runBin(
   input: string,
 ): Promise<HelperRun> {
   const child = spawn(process.execPath, [BIN, ...argv], { env });
+  watchProductProcess('docker-credential-regcred', argv, env, child, input);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
@@ -45,11 +47,14 @@ async function runMain(
   input: string,
 ): Promise<HelperRun> {
   const chunks: Uint8Array[] = [];
+  const watched = watchProductRun('docker-credential-regcred', argv, env);
   const status = await main(argv, env, {
     stdin: input,
     stdout: { write: (chunk) => chunks.push(chunk) },
   });
-  return { status, stdout: Buffer.concat(chunks).toString('utf8'), stderr: '' };
+  const stdout = Buffer.concat(chunks).toString('utf8');
+  watched.finish([{ stream: 'stdout', text: stdout }]);
+  return { status, stdout, stderr: '' };
 }
 
 describe('docker-credential-regcred with DOCKER_AUTH_CONFIG', () => {

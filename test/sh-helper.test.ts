@@ -90,6 +90,8 @@ function runHelper(
     child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
     child.on('error', fail);
     child.on('close', (status) => done({ status, stdout, stderr }));
+    // an action that needs no input may exit before reading it (EPIPE)
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }

@@ -12,6 +12,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { watchProductRun } from './leak-log.js';
+import { registerHelperScriptSecrets } from './leak-secrets.js';
 
 /** The CLI's entry point. */
 export const BIN = resolve('bin/regcred');
@@ -29,13 +31,15 @@ export interface CliRun {
   ms: number;
 }
 
-/** Runs `regcred ...args` with exactly `env` (nothing inherited). */
+/** Runs `regcred ...args` with exactly `env` (nothing inherited). What it
+ * printed goes to the leak log (test/support/leak-log.ts). */
 export function runCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   input = '',
 ): Promise<CliRun> {
   const started = performance.now();
+  const watched = watchProductRun('regcred', args, env, input);
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args], { env });
     let stdout = '';
@@ -43,9 +47,14 @@ export function runCli(
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
     child.on('error', fail);
-    child.on('close', (status) =>
-      done({ status, stdout, stderr, ms: performance.now() - started }),
-    );
+    child.on('close', (status) => {
+      const ms = performance.now() - started;
+      watched.finish([
+        { stream: 'stdout', text: stdout },
+        { stream: 'stderr', text: stderr },
+      ]);
+      done({ status, stdout, stderr, ms });
+    });
     child.stdin.end(input);
   });
 }
@@ -93,6 +102,7 @@ export function makeSandbox(): Sandbox {
       const path = join(binDir, `docker-credential-${name}`);
       writeFileSync(path, `#!/bin/sh\n${script}\n`);
       chmodSync(path, 0o755);
+      registerHelperScriptSecrets(script);
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });

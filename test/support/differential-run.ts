@@ -19,6 +19,7 @@ import {
   startFakeDaemon,
   type FakeDaemon,
 } from './fake-daemon.js';
+import { watchProductRun } from './leak-log.js';
 
 /** What Docker prints on stderr when config.json does not load cleanly. */
 export const DOCKER_CONFIG_WARNING_REGEXP =
@@ -163,14 +164,25 @@ export async function runDockerPull(
 }
 
 /** Runs `regcred get REF` with the case's environment. */
-export function runRegcredGet(
+export async function runRegcredGet(
   reference: string,
   layout: CaseLayout,
   options: Pick<RunOptions, 'regcredBin' | 'isolation'>,
 ): Promise<ProgramOutcome> {
-  const args = [options.regcredBin, ...layout.globalArgs, 'get', reference];
-  const command = [...options.isolation, process.execPath, ...args];
-  return runCommand(command, layout.env, layout.cwd);
+  const args = [...layout.globalArgs, 'get', reference];
+  const command = [
+    ...options.isolation,
+    process.execPath,
+    options.regcredBin,
+    ...args,
+  ];
+  const watched = watchProductRun('regcred', args, layout.env);
+  const outcome = await runCommand(command, layout.env, layout.cwd);
+  watched.finish([
+    { stream: 'stdout', text: outcome.stdout },
+    { stream: 'stderr', text: outcome.stderr },
+  ]);
+  return outcome;
 }
 
 /**

@@ -20,6 +20,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELPER_NOT_FOUND_MESSAGE } from '../../src/stores/helper-client.js';
+import { registerHelperScriptSecrets } from './leak-secrets.js';
 
 /**
  * Writes an executable `docker-credential-NAME` into `dir`: `#!/bin/sh`
@@ -35,6 +36,7 @@ export function makeFakeHelper(
   const path = join(dir, `docker-credential-${name}`);
   writeFileSync(path, `#!/bin/sh\n${script}\n`);
   chmodSync(path, 0o755);
+  registerHelperScriptSecrets(script);
   return path;
 }
 

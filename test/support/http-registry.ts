@@ -10,6 +10,7 @@ import {
   type CannedAnswer,
   type Handler,
 } from './http-server.js';
+import { registerTestSecret } from './leak-secrets.js';
 
 /** The error body distribution answers a refused request with. */
 const UNAUTHORIZED_BODY = {
@@ -20,6 +21,9 @@ const UNAUTHORIZED_BODY = {
 
 /** A registry with Basic auth for `users` (name to password). */
 export function basicRegistry(users: Record<string, string>): Handler {
+  for (const [user, password] of Object.entries(users)) {
+    registerTestSecret(password, user, 'basic registry user');
+  }
   return (request) => {
     const given = basicCredentials(request.headers);
     if (given !== undefined && users[given[0]] === given[1]) {
@@ -44,6 +48,9 @@ export interface BearerRegistryOptions {
 
 /** A registry that sends clients to a token service. */
 export function bearerRegistry(options: BearerRegistryOptions): Handler {
+  for (const token of options.acceptedTokens) {
+    registerTestSecret(token, undefined, 'bearer registry token');
+  }
   return (request) => {
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
     if (

@@ -6,6 +6,7 @@
  * @module
  */
 import { basicCredentials, json, type Handler } from './http-server.js';
+import { registerTestSecret } from './leak-secrets.js';
 
 /** Options of {@link tokenService}. */
 export interface TokenServiceOptions {
@@ -23,6 +24,17 @@ export interface TokenServiceOptions {
 
 /** The token service; a refusal is distribution's 401 JSON. */
 export function tokenService(options: TokenServiceOptions): Handler {
+  for (const [user, password] of Object.entries(options.users)) {
+    registerTestSecret(password, user, 'token service user');
+  }
+  const tokens = [
+    options.token,
+    options.refreshToken ?? '',
+    ...(options.acceptedRefreshTokens ?? []),
+  ];
+  for (const token of tokens) {
+    registerTestSecret(token, undefined, 'token service token');
+  }
   const granted = (): ReturnType<Handler> =>
     json(200, {
       token: options.token,

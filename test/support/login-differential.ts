@@ -48,6 +48,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HELPER_NOT_FOUND_MESSAGE } from '../../src/stores/helper-client.js';
 import { readRecordedCalls, recording, shellQuote } from './fake-helper.js';
+import { watchProductRun } from './leak-log.js';
 
 // ---------------------------------------------------------------------------
 // Stand-in registries
@@ -616,6 +617,10 @@ async function runStep(
           paths.regcredBin,
           ...args,
         ];
+  const watched =
+    program === 'regcred'
+      ? watchProductRun('regcred', args, sandbox.env, step.stdin ?? '')
+      : undefined;
   const child = spawn(command, argv, { env: sandbox.env, cwd: sandbox.root });
   const timer = setTimeout(() => child.kill('SIGKILL'), STEP_TIMEOUT_MS);
   let stdout = '';
@@ -626,6 +631,10 @@ async function runStep(
   child.stdin.end(step.stdin ?? '');
   const [exitCode] = (await once(child, 'close')) as [number | null];
   clearTimeout(timer);
+  watched?.finish([
+    { stream: 'stdout', text: stdout },
+    { stream: 'stderr', text: stderr },
+  ]);
   return { exitCode, stdout, stderr };
 }
 

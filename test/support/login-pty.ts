@@ -17,6 +17,7 @@
 import { spawn } from 'node:child_process';
 import { findExecutable } from '../../src/internal/find-executable.js';
 import { BIN } from './cli.js';
+import { watchProductRun } from './leak-log.js';
 
 /** Why terminal tests cannot run here, or false when they can. */
 export const PTY_UNAVAILABLE: string | false =
@@ -122,6 +123,13 @@ export function runOnTerminal(
     steps,
     timeout: timeoutMs / 1000,
   };
+  const watched = watchProductRun(
+    'regcred',
+    args,
+    env,
+    '',
+    typedSecrets(steps),
+  );
   return new Promise((done, fail) => {
     const python = spawn('python3', ['-c', DRIVER], {
       env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
@@ -136,8 +144,19 @@ export function runOnTerminal(
         fail(new Error(`the terminal driver failed (${code}): ${stderr}`));
         return;
       }
-      done(JSON.parse(stdout) as TerminalRun);
+      const run = JSON.parse(stdout) as TerminalRun;
+      watched.finish([{ stream: 'terminal', text: run.transcript }]);
+      done(run);
     });
     python.stdin.end(JSON.stringify(spec));
   });
+}
+
+/** What the steps type at a password prompt, for the leak scan. */
+function typedSecrets(steps: readonly TerminalStep[]) {
+  return steps.flatMap((step) =>
+    'send' in step && step.expect.includes('Password')
+      ? [{ value: step.send.replace(/\r$/, ''), source: 'typed password' }]
+      : [],
+  );
 }

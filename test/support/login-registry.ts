@@ -22,6 +22,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { registerTestSecret } from './leak-secrets.js';
 
 /** What the stand-in accepts. */
 export interface LoginRegistryOptions {
@@ -63,6 +64,12 @@ export interface LoginRegistry {
 export async function startLoginRegistry(
   options: LoginRegistryOptions,
 ): Promise<LoginRegistry> {
+  for (const [user, password] of Object.entries(options.users)) {
+    registerTestSecret(password, user, 'login registry user');
+  }
+  for (const token of Object.keys(options.refreshTokens ?? {})) {
+    registerTestSecret(token, undefined, 'login registry refresh token');
+  }
   const requests: RecordedRequest[] = [];
   const issuedRefreshTokens: string[] = [];
   const accessTokens = new Set<string>();
@@ -125,6 +132,8 @@ export async function startLoginRegistry(
     const access = `access-${accessTokens.size + 1}`;
     const refresh = `refresh-${issuedRefreshTokens.length + 1}-${user}`;
     accessTokens.add(access);
+    registerTestSecret(access, undefined, 'login registry access token');
+    registerTestSecret(refresh, undefined, 'login registry refresh token');
     refreshTokens.set(refresh, user);
     issuedRefreshTokens.push(refresh);
     reply(response, 200, {

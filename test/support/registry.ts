@@ -41,6 +41,7 @@ import {
   type TokenIssuerOptions,
   type TokenUser,
 } from './token-issuer.js';
+import { registerTestSecret } from './leak-secrets.js';
 
 /** Where the registry and its tools are looked for. */
 const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -161,7 +162,9 @@ export interface TestRegistry {
 
 /** A user named `name` with a random password, unique to this run. */
 export function makeTestUser(name = 'alice'): RegistryUser {
-  return { name, password: `pw-${randomBytes(12).toString('base64url')}` };
+  const password = `pw-${randomBytes(12).toString('base64url')}`;
+  registerTestSecret(password, name, 'test registry user');
+  return { name, password };
 }
 
 /**

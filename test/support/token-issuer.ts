@@ -46,6 +46,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TestCerts } from './certs.js';
+import { registerTestSecret } from './leak-secrets.js';
 
 /** A user the issuer knows. */
 export interface TokenUser {
@@ -202,6 +203,9 @@ export async function startTokenIssuer(
   const signer = new TokenSigner(certs, issuer, service);
   const recorded: TokenRequest[] = [];
   const refreshOwners = new Map<string, string>();
+  for (const user of users) {
+    registerTestSecret(user.password, user.name, 'token issuer user');
+  }
   const context = { behaviour, users, service, signer, refreshOwners };
 
   const handler = (request: IncomingMessage, response: ServerResponse) => {
@@ -402,6 +406,7 @@ function checkUser(context: IssuerContext, credentials: TokenUser): string {
 function tokenBody(context: IssuerContext, grant: Grant): string {
   const { behaviour, signer, refreshOwners } = context;
   const token = signer.sign(grant.subject, grant.scopes, behaviour);
+  registerTestSecret(token, undefined, 'token issuer token');
   const body: Record<string, unknown> = grant.oauth
     ? { access_token: token, scope: grant.scopes.join(' ') }
     : { token, access_token: token };
@@ -409,6 +414,7 @@ function tokenBody(context: IssuerContext, grant: Grant): string {
   body.issued_at = new Date().toISOString();
   if (grant.refreshFor !== undefined) {
     const refreshToken = randomBytes(24).toString('base64url');
+    registerTestSecret(refreshToken, undefined, 'token issuer refresh token');
     refreshOwners.set(refreshToken, grant.refreshFor);
     body.refresh_token = refreshToken;
   }
