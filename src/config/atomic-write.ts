@@ -346,7 +346,8 @@ function describeFailedReplace(
   }
   const what =
     target === resolve(path)
-      ? `cannot write '${tempPath}' and rename it over the file`
+      ? `cannot write the new file to '${tempPath}' (removed again) ` +
+        'and rename it over the old one'
       : `cannot replace '${target}', the file the link points to`;
   const problem = describeErrno(error, dirname(target));
   return `${what}: ${problem}; the old file is kept`;
