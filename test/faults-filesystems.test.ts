@@ -7,6 +7,7 @@
 // old file as it was with no temp file behind.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import {
   chmodSync,
   mkdirSync,
@@ -17,10 +18,13 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
+import { updateConfigFile } from '../src/config/config-update.js';
+import { ConfigWriteError } from '../src/errors.js';
 import { BIN, type CliRun } from './support/cli.js';
 import {
   startLoginRegistry,
@@ -268,7 +272,11 @@ describe('faults set up with mounts', { concurrency: true }, () => {
         linkFolderLeft: string[];
         targetFolderLeft: string[];
       }>(
-        'mount -t tmpfs -o size=1m tmpfs "$2/other"\nmkdir "$2/other/real"',
+        'mount -t tmpfs -o size=1m tmpfs "$2/other"\nmkdir "$2/other/real"\n' +
+          // nothing can be made beside the link: a write that works wrote
+          // its temp file beside the target
+          'mount --bind "$2/docker" "$2/docker"\n' +
+          'mount -o remount,bind,ro "$2/docker"',
         'symlink-other-fs',
         dir,
       );
@@ -329,3 +337,45 @@ describe('faults set up with mounts', { concurrency: true }, () => {
     },
   );
 });
+
+test(
+  'a full disk, simulated where nothing can be mounted',
+  {
+    skip:
+      MOUNT_NAMESPACE_SKIP === false
+        ? 'the real full disk is tested above'
+        : false,
+  },
+  async (t) => {
+    t.diagnostic(`no real full disk: ${MOUNT_NAMESPACE_SKIP}`);
+    const dir = scenarioDir('simulated-full-disk');
+    const configDir = join(dir, 'docker');
+    const path = join(configDir, 'config.json');
+    writeFileSync(path, START_CONFIG);
+    // writes to an open file (the temp file) fail as on a full disk; the
+    // module's named import sees the mock once the exports are synced
+    const original = fs.writeFileSync;
+    mock.method(fs, 'writeFileSync', (...args: Parameters<typeof original>) => {
+      if (typeof args[0] !== 'number') return original(...args);
+      throw Object.assign(new Error('ENOSPC: no space left on device'), {
+        code: 'ENOSPC',
+      });
+    });
+    syncBuiltinESMExports();
+    try {
+      const update = updateConfigFile(path, () => ({
+        auths: new Map([['c.example', { username: 'c', password: 'pw' }]]),
+      }));
+      await assert.rejects(update, (error) => {
+        assert.ok(error instanceof ConfigWriteError);
+        assertExplained(error.message, path, /no space left on the device/);
+        return true;
+      });
+    } finally {
+      mock.restoreAll();
+      syncBuiltinESMExports();
+    }
+    assert.equal(readFileSync(path, 'utf8'), START_CONFIG);
+    assert.deepEqual(readdirSync(configDir), ['config.json']);
+  },
+);
