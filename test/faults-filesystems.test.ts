@@ -319,8 +319,11 @@ describe('faults set up with mounts', { concurrency: true }, () => {
         dir,
       );
       const path = join(configDir, 'config.json');
-      const advice =
-        /cannot be replaced atomically; the old file is kept\. Mount the folder that holds it instead of the file, or point DOCKER_CONFIG at a writable folder/;
+      const advice = new RegExp(
+        'cannot be replaced atomically; the old file is kept\\. Mount ' +
+          'the folder that holds it instead of the file, or point ' +
+          'DOCKER_CONFIG at a writable folder',
+      );
       assert.equal(report.library.name, 'ConfigWriteError');
       assert.equal(report.library.causeCode, 'EBUSY');
       assertExplained(
