@@ -24,9 +24,10 @@
  *
  * A config.json that is itself a mount point (one file bind-mounted, as
  * `docker run -v ./config.json:/root/.docker/config.json` does) cannot
- * be replaced by a rename (EBUSY). regcred then fails, as Docker does,
- * but says to mount the folder instead: writing the file in place would
- * work, but a crash midway would leave it torn (docs/faults.md).
+ * be replaced by a rename (EBUSY). regcred then fails and says to mount
+ * the folder instead (Docker's rename fails too, and its logout does not
+ * say so): writing the file in place would work, but a crash midway
+ * would leave it torn (docs/faults.md).
  *
  * References: docker/cli v28.2.2 `cli/config/configfile/file.go` (`Save`)
  * and `file_unix.go` (`copyFilePermissions`).
