@@ -36,6 +36,10 @@ function counterOf(config: ConfigFile, key: string): number {
 
 async function count(configPath: string, key: string): Promise<never> {
   await import('proper-lockfile'); // loaded on the first write otherwise
+  // a test that stops early closes stdin without a word: nothing to do
+  let told = false;
+  process.stdin.once('data', () => (told = true));
+  process.stdin.once('end', () => told || process.exit(0));
   await once(process.stdin, 'data');
   for (;;) {
     let next = 0;
