@@ -32,7 +32,7 @@ const CHILD = fileURLToPath(
 /** updateConfigFile's default staleLockMs: a lock this old is taken. */
 const STALE_LOCK_MS = 4000;
 /** Start-up, backoff and a busy machine, on top of the wait. */
-const SLACK_MS = 4000;
+const SLACK_MS = 8000;
 
 /**
  * Makes a writer take the lock of `path` and kills it (SIGKILL) while it
