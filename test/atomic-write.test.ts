@@ -161,40 +161,6 @@ test('writeFileAtomic() leaves no temp file when the rename fails', () => {
   assert.deepEqual(tempFiles(dir), []);
 });
 
-const OTHER_FS = '/dev/shm';
-const crossDeviceSkip = (() => {
-  try {
-    return statSync(OTHER_FS).dev === statSync(TEMP).dev
-      ? `${OTHER_FS} is on the same file system as ${TEMP}`
-      : false;
-  } catch {
-    return `no ${OTHER_FS}`;
-  }
-})();
-
-test(
-  'writeFileAtomic() explains a link to another file system',
-  { skip: crossDeviceSkip },
-  () => {
-    const dir = sandbox('exdev');
-    const other = mkdtempSync(join(OTHER_FS, 'regcred-atomic-write-'));
-    try {
-      const real = join(other, 'config.json');
-      writeFileSync(real, 'old');
-      symlinkSync(real, join(dir, 'config.json'));
-      const error = writeError(() =>
-        writeFileAtomic(join(dir, 'config.json'), 'new'),
-      );
-      assert.match(error.message, /on another file system/);
-      assert.match(error.message, /point DOCKER_CONFIG at/);
-      assert.equal(readFileSync(real, 'utf8'), 'old');
-      assert.deepEqual(tempFiles(dir), []);
-    } finally {
-      rmSync(other, { recursive: true, force: true });
-    }
-  },
-);
-
 test(
   'writeFileAtomic() copies the owner unless uid or gid is 0, as Docker',
   { skip: IS_ROOT ? false : 'needs root to give files away' },

@@ -329,7 +329,10 @@ test("helperGet() fails with exit, quoting the helper's output", async () => {
   const signalled = await rejection(
     helperErase(killed.name, 'r', killed.options),
   );
-  assert.match(signalled.detail, /^was killed by SIGKILL, printing/);
+  assert.match(
+    signalled.detail,
+    /^was killed by SIGKILL before it finished, printing/,
+  );
 });
 
 test('helperGet() caps quoted output and strips control characters', async () => {

@@ -2,11 +2,11 @@
  * Replaces config.json the way Docker 28 saves it, so that a reader sees
  * the old file or the new one, never a part of either:
  * 1. the configured file's directory is created (0700) when missing;
- * 2. the text goes to a temp file beside the configured path, named after
- *    it (`config.json.regcred-1234567890.tmp`; Docker's name is the path
- *    plus digits), mode 0600;
- * 3. a symlinked config.json is followed, chains too, to the file it
+ * 2. a symlinked config.json is followed, chains too, to the file it
  *    finally names, which is replaced: the link stays a link;
+ * 3. the text goes to a temp file beside that file, named after it
+ *    (`config.json.regcred-1234567890.tmp`; Docker's name is the path
+ *    plus digits), mode 0600;
  * 4. that file's mode is copied onto the temp file, and its owner when
  *    neither uid nor gid is 0 (as Docker does, and only where chown is
  *    allowed);
@@ -17,7 +17,17 @@
  *
  * Unlike Docker, the temp file is flushed to disk (fsync) before the
  * rename, and the directory after it, so a crash cannot leave an empty
- * config.json behind.
+ * config.json behind. And Docker makes its temp file beside the *link*,
+ * so a link into another file system (a tmpfs, a secrets mount) fails
+ * with a cross-device error; regcred's temp file sits beside the target,
+ * where the rename cannot cross file systems.
+ *
+ * A config.json that is itself a mount point (one file bind-mounted, as
+ * `docker run -v ./config.json:/root/.docker/config.json` does) cannot
+ * be replaced by a rename (EBUSY). regcred then fails and says to mount
+ * the folder instead (Docker's rename fails too, and its logout does not
+ * say so): writing the file in place would work, but a crash midway
+ * would leave it torn (docs/faults.md).
  *
  * References: docker/cli v28.2.2 `cli/config/configfile/file.go` (`Save`)
  * and `file_unix.go` (`copyFilePermissions`).
@@ -113,10 +123,11 @@ export function writeFileAtomic(
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw writeError(path, `cannot create the directory '${directory}'`, error);
+    const detail = `cannot create the directory '${directory}'`;
+    throw writeError(path, detail, error, dirname(directory));
   }
   const target = resolveWriteTarget(path);
-  const temp = createTempFile(path);
+  const temp = createTempFile(path, target);
 
   let fd: number | undefined = temp.fd;
   try {
@@ -207,10 +218,16 @@ const TEMP_PREFIX = '.regcred-';
 const TEMP_SUFFIX = '.tmp';
 const TEMP_NAME_TAIL = /^\.regcred-\d{10}\.tmp$/;
 
-/** Creates a temp file beside `path`, mode 0600, opened. */
-function createTempFile(path: string): { fd: number; path: string } {
-  const directory = dirname(path);
-  const prefix = basename(path);
+/**
+ * Creates a temp file beside `target`, the file a write to `path`
+ * replaces, mode 0600, opened: a rename never crosses file systems.
+ */
+function createTempFile(
+  path: string,
+  target: string,
+): { fd: number; path: string } {
+  const directory = dirname(target);
+  const prefix = basename(target);
   let lastError: unknown;
   for (let attempt = 0; attempt < TEMP_NAME_ATTEMPTS; attempt++) {
     const name = prefix + TEMP_PREFIX + randomDigits() + TEMP_SUFFIX;
@@ -223,7 +240,7 @@ function createTempFile(path: string): { fd: number; path: string } {
     }
   }
   const detail = `cannot create a temporary file in '${directory}'`;
-  throw writeError(path, detail, lastError);
+  throw writeError(path, detail, lastError, directory);
 }
 
 /** Ten random digits. */
@@ -272,10 +289,11 @@ function syncDirectory(directory: string): void {
 }
 
 /**
- * Removes temp files a killed regcred writer left beside `path`: regular
- * files with regcred's temp names only (never Docker's `config.json`
- * plus digits, which a user's dated backup may look like), older than
- * `maxAgeMs`. Call it while holding the config lock.
+ * Removes temp files a killed regcred writer left beside `path` (give
+ * the target {@link writeFileAtomic} returns, which they sit beside):
+ * regular files with regcred's temp names only (never Docker's
+ * `config.json` plus digits, which a user's dated backup may look like),
+ * older than `maxAgeMs`. Call it while holding the config lock.
  * Failures are ignored: a leftover temp file harms nothing but space.
  *
  * @returns How many files were removed.
@@ -317,44 +335,60 @@ function describeFailedReplace(
   target: string,
   error: unknown,
 ): string {
-  if (errorCode(error) === 'EXDEV') {
+  const code = errorCode(error);
+  if (code === 'EBUSY' || code === 'EXDEV') {
     return (
-      `it is a symbolic link to '${target}', on another file system. ` +
-      'Docker and regcred write the new file beside the link, and cannot ' +
-      'rename it across file systems. Replace the link with the file ' +
-      `itself, or point DOCKER_CONFIG at '${dirname(target)}'`
+      `'${target}' is a mount point (a single file mounted on its own, ` +
+      'as `docker run -v ./config.json:...` does), and a mounted file ' +
+      'cannot be replaced atomically; the old file is kept. Mount the ' +
+      'folder that holds it instead of the file, or point DOCKER_CONFIG ' +
+      `at a writable folder (${code})`
     );
   }
   const what =
     target === resolve(path)
-      ? `cannot write '${tempPath}' and rename it over the file`
+      ? `cannot write the new file to '${tempPath}' (removed again) ` +
+        'and rename it over the old one'
       : `cannot replace '${target}', the file the link points to`;
-  return `${what}: ${describeErrno(error)}`;
+  const problem = describeErrno(error, dirname(target));
+  return `${what}: ${problem}; the old file is kept`;
 }
 
 function writeError(
   path: string,
   detail: string,
   error: unknown,
+  directory: string = dirname(path),
 ): ConfigWriteError {
-  const message = `${detail}: ${describeErrno(error)}`;
+  const message = `${detail}: ${describeErrno(error, directory)}`;
   return new ConfigWriteError(path, message, { cause: error });
 }
 
-/** A system error in words, with what to do where that is clear. */
-function describeErrno(error: unknown): string {
-  switch (errorCode(error)) {
+/**
+ * A system error met in `directory`, in words, with what to do where
+ * that is clear.
+ */
+export function describeErrno(error: unknown, directory: string): string {
+  const code = errorCode(error);
+  switch (code) {
     case 'EACCES':
     case 'EPERM':
       return (
-        'permission denied. Make the directory writable by this user, ' +
-        'or point DOCKER_CONFIG at a directory you own'
+        `permission denied (${code}). Make '${directory}' writable by ` +
+        'this user, or point DOCKER_CONFIG at a folder you own'
       );
     case 'EROFS':
-      return 'the file system is read-only';
+      return (
+        `'${directory}' is on a read-only file system (EROFS). Remount ` +
+        'it read-write, or point DOCKER_CONFIG at a writable folder'
+      );
     case 'ENOSPC':
     case 'EDQUOT':
-      return 'no space left (disk or quota full). Free some space and retry';
+      return (
+        `no space left on the device that holds '${directory}' ` +
+        `(${code}: the disk or your quota is full). Free some space ` +
+        'there and retry'
+      );
     case 'EISDIR':
       return 'a directory is in the way. Move it, Docker expects a file';
     case 'ENOTDIR':

@@ -18,6 +18,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigWriteError } from '../errors.js';
 import {
+  describeErrno,
   FileChangedError,
   fileVersion,
   removeStaleTempFiles,
@@ -74,8 +75,17 @@ const MAX_UPDATE_ROUNDS = 5;
 /** A lock directory that keeps vanishing (ENOENT) this often is given up. */
 const MAX_MISSING_LOCK_DIRECTORY = 20;
 
-/** Errors that mean the lock cannot be made here, however long we wait. */
-const UNLOCKABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
+/**
+ * Errors that mean the lock cannot be made here, however long we wait; a
+ * write would fail the same way, and its error says what to do.
+ */
+const UNLOCKABLE_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+]);
 
 type ReleaseLock = () => Promise<void>;
 
@@ -194,8 +204,8 @@ function writeChange(
         'Remove the large or deeply nested values regcred does not use',
     );
   }
-  writeFileAtomic(before.path, text, version);
-  removeStaleTempFiles(before.path);
+  const target = writeFileAtomic(before.path, text, version);
+  removeStaleTempFiles(target);
   return true;
 }
 
@@ -270,9 +280,10 @@ function lockFailure(
   if (code === 'ENOENT') {
     return createDirectory(dirname(path)).ok ? 'missing' : 'unlocked';
   }
+  const problem = describeErrno(error, dirname(lockfilePath));
   throw new ConfigWriteError(
     path,
-    `cannot create the lock '${lockfilePath}': ${String(error)}`,
+    `cannot create the lock '${lockfilePath}': ${problem}`,
     { cause: error },
   );
 }

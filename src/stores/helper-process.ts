@@ -145,10 +145,15 @@ export class HelperProcess {
   }
 
   #onTimeout(timeoutMs: number): void {
-    const detail =
-      `no answer within ${timeoutMs} ms, so it was stopped; check ` +
-      'whether it waits for a password prompt or a locked keyring, or ' +
-      'allow it more time';
+    // the helper itself may be gone while a process it started still
+    // holds its output open: the answer never ends either way
+    const detail = this.#exited
+      ? `exited, but a process it started kept its output open for ` +
+        `${timeoutMs} ms, so both were stopped; a helper must not leave ` +
+        'processes behind holding its stdout'
+      : `no answer within ${timeoutMs} ms, so it was stopped; check ` +
+        'whether it waits for a password prompt or a locked keyring, or ' +
+        'allow it more time';
     this.#stop(helperError(this.#call, 'timeout', detail));
   }
 

@@ -63,7 +63,7 @@ export function isNotFoundAnswer(exit: HelperExit): boolean {
 export function exitError(call: HelperCall, exit: HelperExit): HelperError {
   const how =
     exit.status === null
-      ? `was killed by ${exit.signal ?? 'a signal'}`
+      ? `was killed by ${exit.signal ?? 'a signal'} before it finished`
       : `exited with status ${exit.status}`;
   const stdout = quotable(exit.stdout, call.secret);
   const stderr = quotable(exit.stderr, call.secret);
@@ -71,6 +71,13 @@ export function exitError(call: HelperCall, exit: HelperExit): HelperError {
   if (stdout !== '') parts.push(`printing ${stdout}`);
   if (stderr !== '') parts.push(`with stderr ${stderr}`);
   if (parts.length === 1) parts[0] = `${how} and printed nothing`;
+  if (exit.status === null) {
+    // half an answer may hold half a secret: none of it is used
+    parts.push(
+      'so its answer is not used; check what stopped it (a crash, the ' +
+        'out-of-memory killer) and try again',
+    );
+  }
   return helperError(call, 'exit', parts.join(', '));
 }
 
