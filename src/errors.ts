@@ -102,7 +102,9 @@ export class InvalidReferenceError extends RegcredError {
   constructor(reference: string, reason: string) {
     super(
       'ERR_INVALID_REFERENCE',
-      `Invalid image reference '${escapeControlCharacters(reference)}': ${reason}`,
+      // the reason may quote part of the reference
+      `Invalid image reference '${escapeControlCharacters(reference)}': ` +
+        escapeControlCharacters(reason),
     );
     this.name = 'InvalidReferenceError';
     this.reference = reference;
@@ -117,7 +119,9 @@ export class InvalidAddressError extends RegcredError {
   constructor(address: string, reason: string) {
     super(
       'ERR_INVALID_ADDRESS',
-      `Invalid registry address '${escapeControlCharacters(address)}': ${reason}`,
+      // the reason may quote the address as normalised
+      `Invalid registry address '${escapeControlCharacters(address)}': ` +
+        escapeControlCharacters(reason),
     );
     this.name = 'InvalidAddressError';
     this.address = address;
