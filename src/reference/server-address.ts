@@ -332,8 +332,10 @@ export function readRegistryAddress(address: string | undefined): string {
 }
 
 function addressProblem(address: string, key: string): string | undefined {
+  // C1 controls too; and the key, as a %-escape in a URL's host can
+  // decode to one
   // eslint-disable-next-line no-control-regex -- finding them is the point
-  if (/[\s\u0000-\u001f\u007f]/.test(address)) {
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(address + key)) {
     return 'it holds white space or control characters';
   }
   if (BARE_IPV6_REGEXP.test(key)) return undefined;

@@ -39,6 +39,7 @@ const CONTROL_CHARACTER_REGEXP = /[\u0000-\u001f\u007f-\u009f]/;
 export function runParameters(runs = RUNS): fc.Parameters<unknown> {
   return {
     numRuns: runs,
+    includeErrorInReport: true,
     ...(SEED === undefined ? {} : { seed: Number(SEED) }),
     plugins: [
       fc.interruptAfterTimeLimit(PROPERTY_TIME_LIMIT_MS, {
