@@ -175,12 +175,14 @@ export class HelperError extends RegcredError implements HelperFailure {
   readonly detail: string;
 
   constructor(failure: HelperFailure, options?: ErrorOptions) {
+    // the helper's name and the address come from config.json or a user
+    const helper = escapeControlCharacters(failure.helper);
     const target = failure.serverAddress
-      ? ` for '${failure.serverAddress}'`
+      ? ` for '${escapeControlCharacters(failure.serverAddress)}'`
       : '';
     super(
       REASON_CODES[failure.reason],
-      `Credential helper 'docker-credential-${failure.helper}' failed to ` +
+      `Credential helper 'docker-credential-${helper}' failed to ` +
         `${failure.action}${target}: ${failure.detail}`,
       options,
     );
