@@ -41,7 +41,9 @@ export type TokenAnswerProblem =
   | { kind: 'not-json'; contentType: string }
   | { kind: 'not-object' }
   | { kind: 'bad-field'; field: string }
-  | { kind: 'no-token' };
+  | { kind: 'no-token' }
+  /** The token holds characters an HTTP header cannot carry. */
+  | { kind: 'unsendable-token' };
 
 /** A refusal, as a message and whether it means "wrong credentials". */
 export interface TokenRefusal {
@@ -52,6 +54,10 @@ export interface TokenRefusal {
 }
 
 const TOKEN_FIELDS = ['token', 'access_token', 'refresh_token'] as const;
+
+/** What no header value may hold: controls but tab, and non-Latin-1. */
+// eslint-disable-next-line no-control-regex -- finding them is the point
+const UNSENDABLE_REGEXP = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** OAuth2 error codes that mean the credentials were wrong. */
 const OAUTH_REFUSALS = new Set([
@@ -90,6 +96,7 @@ export function readTokenGrant(
   }
   const token = fields.access_token || fields.token;
   if (token === undefined || token === '') return { kind: 'no-token' };
+  if (UNSENDABLE_REGEXP.test(token)) return { kind: 'unsendable-token' };
   const grant: TokenGrant = { token };
   if (fields.refresh_token) grant.refreshToken = fields.refresh_token;
   return grant;

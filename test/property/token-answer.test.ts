@@ -4,13 +4,24 @@
  * password back, which must never reach a message.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import { loginToRegistry } from '../../src/registry/login.js';
 import {
   readTokenGrant,
   readTokenRefusal,
 } from '../../src/registry/token-answer.js';
-import { assertShowable, checkProperty } from './support/fuzz.js';
+import { bearerRegistry } from '../support/http-registry.js';
+import { startServer, type TestServer } from '../support/http-server.js';
+import {
+  assertShowable,
+  assertTypedError,
+  checkAsyncProperty,
+  checkProperty,
+} from './support/fuzz.js';
 import { jsonString } from './support/config-text.js';
 import {
   anyBytes,
@@ -67,9 +78,16 @@ test('any body gives a token or says why not, and never fails', () => {
     if ('token' in grant) {
       assert.equal(typeof grant.token, 'string');
       assert.notEqual(grant.token, '');
+      assert.doesNotMatch(grant.token, /[^\t\x20-\x7e\x80-\xff]/);
       return;
     }
-    const kinds = ['not-json', 'not-object', 'bad-field', 'no-token'];
+    const kinds = [
+      'not-json',
+      'not-object',
+      'bad-field',
+      'no-token',
+      'unsendable-token',
+    ];
     assert.ok(kinds.includes(grant.kind), grant.kind);
   });
 });
@@ -91,6 +109,10 @@ test('a grant holds the tokens the answer gave, access_token first', () => {
     const token = answer.access_token || answer.token;
     if (!token) {
       assert.deepEqual(grant, { kind: 'no-token' });
+      return;
+    }
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(token)) {
+      assert.deepEqual(grant, { kind: 'unsendable-token' });
       return;
     }
     const expected = answer.refresh_token
@@ -210,4 +232,102 @@ test('a refusal never shows the password, however it is echoed', () => {
     const refusal = readTokenRefusal(status, headers, body, [secret]);
     assertNoSecret(refusal.message, secret);
   });
+});
+
+/*
+ * The same answers from a token service on loopback, through a whole
+ * login: fewer of them, as each is a few HTTP exchanges.
+ */
+
+const LOGINS = 200;
+
+let certsDir: string;
+let registry: TestServer;
+let tokens: TestServer;
+
+before(async () => {
+  certsDir = mkdtempSync(join(tmpdir(), 'regcred-certs-'));
+  tokens = await startServer(() => ({ status: 500 }));
+  registry = await startServer(
+    bearerRegistry({
+      realm: `${tokens.url}/token`,
+      service: 'svc',
+      acceptedTokens: ['good'],
+    }),
+  );
+});
+
+after(async () => {
+  await Promise.all([registry.close(), tokens.close()]);
+  rmSync(certsDir, { recursive: true, force: true });
+});
+
+/** What Node lets a server send in a header: tab, ASCII and Latin-1. */
+function sendable(text: string): string {
+  return text.replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
+}
+
+const latin1 = fc
+  .integer({ min: 0x80, max: 0xff })
+  .map((code) => String.fromCharCode(code));
+
+/** A C1 control as UTF-8 bytes, which the client decodes back to it. */
+const utf8Control = fc
+  .integer({ min: 0x80, max: 0x9f })
+  .map((code) => Buffer.from(String.fromCharCode(code)).toString('latin1'));
+
+const headerValue = fc
+  .string({ unit: fc.oneof(latin1, utf8Control, trickyCharacter, fc.string()) })
+  .map(sendable);
+
+const tokenAnswer = fc.oneof(
+  fc.record({
+    status: fc.constantFrom(200, 200, 201, 400, 401, 403, 429, 500, 503),
+    contentType: fc.oneof(fc.constant('application/json'), headerValue),
+    challenge: fc.option(headerValue),
+    body: bodies,
+  }),
+  echoingRefusal.map(({ status, secret, body, headers }) => ({
+    status,
+    contentType: 'application/json',
+    challenge: sendable(headers['www-authenticate'] ?? '') || null,
+    body,
+    secret,
+  })),
+);
+
+test(`${LOGINS} token service answers end in a login or a clean error`, async () => {
+  await checkAsyncProperty(
+    fc.tuple(tokenAnswer, password),
+    async ([answer, generated]) => {
+      const secret = 'secret' in answer ? answer.secret : generated;
+      tokens.handle(() => ({
+        status: answer.status,
+        headers: {
+          'content-type': answer.contentType,
+          ...(answer.challenge === null
+            ? {}
+            : { 'www-authenticate': answer.challenge }),
+        },
+        body: answer.body,
+      }));
+      try {
+        await loginToRegistry({
+          serverKey: registry.host,
+          username: 'alice',
+          password: secret,
+          env: {},
+          certsDir,
+        });
+      } catch (error) {
+        assertTypedError(
+          error,
+          ['ERR_LOGIN_UNAUTHORIZED', 'ERR_TOKEN_SERVICE', 'ERR_LOGIN_FAILED'],
+          /\S/,
+        );
+        assertNoSecret(error.message, secret);
+      }
+    },
+    LOGINS,
+  );
 });
