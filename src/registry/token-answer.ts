@@ -56,7 +56,6 @@ export interface TokenRefusal {
 const TOKEN_FIELDS = ['token', 'access_token', 'refresh_token'] as const;
 
 /** What no header value may hold: controls but tab, and non-Latin-1. */
-// eslint-disable-next-line no-control-regex -- finding them is the point
 const UNSENDABLE_REGEXP = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** OAuth2 error codes that mean the credentials were wrong. */
