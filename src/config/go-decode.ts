@@ -131,7 +131,10 @@ function decodeInto(
     );
   }
   if (type.kind === 'map' && node.kind === 'object') {
-    const map = current instanceof Map ? new Map(current) : new Map();
+    // Go fills the map already there. It belongs to this decode alone, so
+    // it is filled in place: a copy per repeated key made a file that
+    // repeats `auths` thousands of times take minutes.
+    const map = current instanceof Map ? current : new Map();
     for (const { key, value } of node.members) {
       const elementPath = `${path}[${quoteKey(key)}]`;
       const zero = zeroValue(type.elem);
@@ -158,7 +161,7 @@ function decodeStruct(
   path: string,
   context: DecodeContext,
 ): Map<string, GoValue> {
-  const struct = current instanceof Map ? new Map(current) : new Map();
+  const struct = current instanceof Map ? current : new Map();
   for (const { key, keyPosition, value } of node.members) {
     const field = findGoField(key, Object.keys(fields));
     const fieldType = field === undefined ? undefined : fields[field];

@@ -123,6 +123,25 @@ function openings(text: string): number {
   return text.match(/[[{]/g)?.length ?? 0;
 }
 
+test('keys repeated thousands of times are read in linear time', () => {
+  const repeats = fc.record({
+    count: fc.integer({ min: 1_000, max: 8_000 }),
+    key: fc.constantFrom('auths', 'Auths', 'credHelpers', 'proxies'),
+  });
+  checkProperty(
+    repeats,
+    ({ count, key }) => {
+      const members = Array.from(
+        { length: count },
+        (_, index) => `"${key}":{"r${index}.example":{}}`,
+      );
+      // each repeat is a type error for credHelpers, found at the first
+      parse(`{${members.join(',')}}`);
+    },
+    20,
+  );
+});
+
 test('nesting is refused past the limit, and read up to it', () => {
   const depth = fc.integer({ min: 1, max: MAX_NESTING_DEPTH + 50 });
   checkProperty(
