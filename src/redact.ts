@@ -31,7 +31,9 @@ const SECRET_COLON_REGEXP = new RegExp(
     `[^\\s&"',;:]+`,
   'gi',
 );
-const URL_USERINFO_REGEXP = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
+// A scheme is short; an unbounded one made `a.a.a.…` quadratic, as every
+// `a` after a dot starts another attempt that runs to the end.
+const URL_USERINFO_REGEXP = /(\b[a-z][a-z0-9+.-]{0,31}:\/\/)[^/@\s]+@/gi;
 
 /** The text that stands in for a removed secret. */
 export const REDACTED = '[redacted]';

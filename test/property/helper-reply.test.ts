@@ -24,6 +24,7 @@ import {
 } from './support/fuzz.js';
 import {
   anyText,
+  hostileText,
   jsonObjectText,
   jsonText,
   textInputs,
@@ -200,4 +201,21 @@ test('a failed helper is described in one clean line, secret masked', () => {
     assert.ok(!error.message.includes(exit.secret), error.message);
     assertNoControlCharacters(error.message);
   });
+});
+
+test('long hostile output of a failed helper is quoted quickly', () => {
+  const outputs = fc.tuple(hostileText, fc.boolean());
+  checkProperty(
+    outputs,
+    ([text, onStdout]) => {
+      const error = exitError(call('r.example', '#secret-1'), {
+        status: 1,
+        signal: null,
+        stdout: onStdout ? text : '',
+        stderr: onStdout ? '' : text,
+      });
+      assertShowable(error.message, NAMES_PROBLEM);
+    },
+    300,
+  );
 });

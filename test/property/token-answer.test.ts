@@ -26,6 +26,7 @@ import { jsonString } from './support/config-text.js';
 import {
   anyBytes,
   anyText,
+  hostileText,
   jsonObjectText,
   mutated,
   trickyCharacter,
@@ -232,6 +233,30 @@ test('a refusal never shows the password, however it is echoed', () => {
     const refusal = readTokenRefusal(status, headers, body, [secret]);
     assertNoSecret(refusal.message, secret);
   });
+});
+
+test('long hostile words in a refusal are quoted quickly', () => {
+  const hostile = fc.record({
+    words: hostileText,
+    shape: fc.nat({ max: 2 }),
+    status: fc.constantFrom(400, 401, 403),
+  });
+  checkProperty(
+    hostile,
+    ({ words, shape, status }) => {
+      const quoted = JSON.stringify(words);
+      const body = [
+        `{"details":${quoted}}`,
+        `{"errors":[{"code":"DENIED","message":${quoted}}]}`,
+        `{"error":"invalid_grant","error_description":${quoted}}`,
+      ][shape];
+      const refusal = readTokenRefusal(status, {}, Buffer.from(body ?? '{}'), [
+        '#secret-1',
+      ]);
+      assertShowable(refusal.message, /\S/);
+    },
+    300,
+  );
 });
 
 /*

@@ -210,3 +210,37 @@ export function jsonObjectText(
     return `{${body}${gap}}`;
   });
 }
+
+/**
+ * Long text made of one short piece repeated, the shape that makes a
+ * backtracking regular expression slow: each piece starts a match that
+ * runs on to the end.
+ */
+export const hostileText: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.oneof(
+      fc.constantFrom(
+        'a.',
+        'a-',
+        'a+',
+        'a://',
+        'a://x',
+        'x@',
+        'Basic ',
+        'Bearer a',
+        'token:',
+        'token: a1',
+        'auth=',
+        'password=',
+        '"token":"',
+        '"password": ',
+        '\\"',
+        '%',
+        ' ',
+      ),
+      fc.string({ minLength: 1, maxLength: 4 }),
+    ),
+    fc.integer({ min: 1_000, max: 30_000 }),
+    fc.string({ maxLength: 8 }),
+  )
+  .map(([piece, count, tail]) => piece.repeat(count) + tail);
