@@ -301,7 +301,9 @@ function joinHostPort(hostname: string, port: string): string {
 
 const HOST_PORT_REGEXP =
   /^(\[[0-9A-Fa-f:.%\w]+\]|[A-Za-z0-9_][^\s/[\]:]*)(?::([^:]*))?$/;
-const BARE_IPV6_REGEXP = /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
+// the part between the first two colons holds none, so that a long run
+// of `a:` is matched in linear time
+const BARE_IPV6_REGEXP = /^[0-9A-Fa-f]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$/;
 
 /**
  * Reads a registry address the user typed, as `docker login` reads it

@@ -17,7 +17,7 @@ import {
   checkProperty,
   resultOrTypedError,
 } from './support/fuzz.js';
-import { textInputs } from './support/generators.js';
+import { hostileText, textInputs } from './support/generators.js';
 
 /** An address with the host and port a correct parser must find. */
 interface BuiltAddress {
@@ -129,4 +129,19 @@ test('a key readRegistryAddress() accepts reads back as itself', () => {
     if (key === 'docker.io') return;
     assert.equal(readRegistryAddress(key), key);
   });
+});
+
+test('long hostile addresses are read quickly', () => {
+  checkProperty(
+    hostileText,
+    (address) => {
+      convertToHostname(address);
+      resultOrTypedError(
+        () => readRegistryAddress(address),
+        ['ERR_INVALID_ADDRESS'],
+        /^Invalid registry address/,
+      );
+    },
+    300,
+  );
 });

@@ -221,6 +221,9 @@ export const hostileText: fc.Arbitrary<string> = fc
     fc.oneof(
       fc.constantFrom(
         'a.',
+        'a:',
+        ':',
+        '[',
         'a-',
         'a+',
         'a://',
