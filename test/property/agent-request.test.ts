@@ -155,6 +155,7 @@ test('a server URL matches the registry it names, in any ASCII case', () => {
 
 const RAW_REQUESTS = 300;
 const ANSWER_TIME_LIMIT_MS = 8_000;
+const BATCH_TIME_LIMIT_MS = 2 * ANSWER_TIME_LIMIT_MS;
 
 let box: Sandbox;
 let agent: RunningAgent;
@@ -277,7 +278,7 @@ test(`${RAW_REQUESTS} raw requests each get one clean answer`, async () => {
       answers.forEach(checkAnswer);
     },
     Math.ceil(RAW_REQUESTS / 2.5),
-    ANSWER_TIME_LIMIT_MS,
+    BATCH_TIME_LIMIT_MS,
   );
   for (const line of auditLines.slice(started)) {
     assertNoControlCharacters(line);
