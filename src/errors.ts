@@ -102,7 +102,9 @@ export class InvalidReferenceError extends RegcredError {
   constructor(reference: string, reason: string) {
     super(
       'ERR_INVALID_REFERENCE',
-      `Invalid image reference '${escapeControlCharacters(reference)}': ${reason}`,
+      // the reason may quote part of the reference
+      `Invalid image reference '${escapeControlCharacters(reference)}': ` +
+        escapeControlCharacters(reason),
     );
     this.name = 'InvalidReferenceError';
     this.reference = reference;
@@ -117,7 +119,9 @@ export class InvalidAddressError extends RegcredError {
   constructor(address: string, reason: string) {
     super(
       'ERR_INVALID_ADDRESS',
-      `Invalid registry address '${escapeControlCharacters(address)}': ${reason}`,
+      // the reason may quote the address as normalised
+      `Invalid registry address '${escapeControlCharacters(address)}': ` +
+        escapeControlCharacters(reason),
     );
     this.name = 'InvalidAddressError';
     this.address = address;
@@ -171,12 +175,14 @@ export class HelperError extends RegcredError implements HelperFailure {
   readonly detail: string;
 
   constructor(failure: HelperFailure, options?: ErrorOptions) {
+    // the helper's name and the address come from config.json or a user
+    const helper = escapeControlCharacters(failure.helper);
     const target = failure.serverAddress
-      ? ` for '${failure.serverAddress}'`
+      ? ` for '${escapeControlCharacters(failure.serverAddress)}'`
       : '';
     super(
       REASON_CODES[failure.reason],
-      `Credential helper 'docker-credential-${failure.helper}' failed to ` +
+      `Credential helper 'docker-credential-${helper}' failed to ` +
         `${failure.action}${target}: ${failure.detail}`,
       options,
     );

@@ -31,7 +31,11 @@ const SECRET_COLON_REGEXP = new RegExp(
     `[^\\s&"',;:]+`,
   'gi',
 );
-const URL_USERINFO_REGEXP = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
+// A scheme starts only where a run of scheme characters starts: with a
+// word boundary instead, `a.a.a.…` was quadratic, every `a` after a dot
+// starting another attempt that ran to the end.
+const URL_USERINFO_REGEXP =
+  /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
 
 /** The text that stands in for a removed secret. */
 export const REDACTED = '[redacted]';

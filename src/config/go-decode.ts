@@ -16,6 +16,7 @@
  * @module
  */
 import type { FilePosition } from '../errors.js';
+import { escapeControlCharacters } from '../internal/control-characters.js';
 import {
   describeJsonKind,
   type JsonNode,
@@ -130,9 +131,12 @@ function decodeInto(
     );
   }
   if (type.kind === 'map' && node.kind === 'object') {
-    const map = current instanceof Map ? new Map(current) : new Map();
+    // Go fills the map already there. It belongs to this decode alone, so
+    // it is filled in place: a copy per repeated key made a file that
+    // repeats `auths` thousands of times take minutes.
+    const map = current instanceof Map ? current : new Map();
     for (const { key, value } of node.members) {
-      const elementPath = `${path}[${JSON.stringify(key)}]`;
+      const elementPath = `${path}[${quoteKey(key)}]`;
       const zero = zeroValue(type.elem);
       map.set(key, decodeInto(value, type.elem, zero, elementPath, context));
     }
@@ -157,7 +161,7 @@ function decodeStruct(
   path: string,
   context: DecodeContext,
 ): Map<string, GoValue> {
-  const struct = current instanceof Map ? new Map(current) : new Map();
+  const struct = current instanceof Map ? current : new Map();
   for (const { key, keyPosition, value } of node.members) {
     const field = findGoField(key, Object.keys(fields));
     const fieldType = field === undefined ? undefined : fields[field];
@@ -166,7 +170,7 @@ function decodeStruct(
       const scope = path || 'the top-level object';
       throw new DecodeFailure({
         path,
-        reason: `unknown field ${JSON.stringify(key)} in ${scope}`,
+        reason: `unknown field ${quoteKey(key)} in ${scope}`,
         position: keyPosition,
         unknownField: key,
       });
@@ -183,6 +187,14 @@ function decodeStruct(
     else struct.set(field, decoded);
   }
   return struct;
+}
+
+/**
+ * A key as a message quotes it: in JSON quotes, with DEL and the C1
+ * controls, which JSON leaves as they are, escaped too.
+ */
+function quoteKey(key: string): string {
+  return escapeControlCharacters(JSON.stringify(key));
 }
 
 function zeroValue(type: GoType): GoValue {

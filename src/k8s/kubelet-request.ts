@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { escapeControlCharacters } from '../internal/control-characters.js';
 
 /** The exchange version regcred speaks first. */
 export const PROVIDER_API_V1 = 'credentialprovider.kubelet.k8s.io/v1';
@@ -129,7 +130,9 @@ function describe(value: unknown): string {
   if (typeof value !== 'string') return `not a string (${typeof value})`;
   if (value === '') return 'empty';
   const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-  return JSON.stringify(shown);
+  // JSON leaves DEL and the C1 controls (U+009B starts a terminal
+  // escape) as they are
+  return escapeControlCharacters(JSON.stringify(shown));
 }
 
 function refuse(reason: string): RequestReading {

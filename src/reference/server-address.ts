@@ -301,7 +301,9 @@ function joinHostPort(hostname: string, port: string): string {
 
 const HOST_PORT_REGEXP =
   /^(\[[0-9A-Fa-f:.%\w]+\]|[A-Za-z0-9_][^\s/[\]:]*)(?::([^:]*))?$/;
-const BARE_IPV6_REGEXP = /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
+// the part between the first two colons holds none, so that a long run
+// of `a:` is matched in linear time
+const BARE_IPV6_REGEXP = /^[0-9A-Fa-f]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$/;
 
 /**
  * Reads a registry address the user typed, as `docker login` reads it
@@ -332,8 +334,10 @@ export function readRegistryAddress(address: string | undefined): string {
 }
 
 function addressProblem(address: string, key: string): string | undefined {
+  // C1 controls too; and the key, as a %-escape in a URL's host can
+  // decode to one
   // eslint-disable-next-line no-control-regex -- finding them is the point
-  if (/[\s\u0000-\u001f\u007f]/.test(address)) {
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(address + key)) {
     return 'it holds white space or control characters';
   }
   if (BARE_IPV6_REGEXP.test(key)) return undefined;

@@ -30,11 +30,13 @@ export function quoteServerText(
   text: string,
   secrets: ReadonlyArray<string>,
 ): string {
-  let clean = text.replace(CONTROL_REGEXP, ' ').trim();
+  // secrets first: a secret holding a control character would no longer
+  // be found once that character is a space
+  let clean = text;
   for (const form of secrets.flatMap(spellings)) {
     clean = clean.split(form).join(REDACTED);
   }
-  clean = redact(clean);
+  clean = redact(clean.replace(CONTROL_REGEXP, ' ').trim());
   return clean.length > MAX_QUOTED_LENGTH
     ? `${clean.slice(0, MAX_QUOTED_LENGTH)}…`
     : clean;

@@ -129,12 +129,12 @@ export function readTokenRefusal(
       one.parameters.get('error') === 'invalid_token',
   );
   if (invalidToken !== undefined) {
-    const description =
-      invalidToken.parameters.get('error_description') ||
-      'authentication required';
+    const description = quote(
+      invalidToken.parameters.get('error_description') ?? '',
+    );
     return {
       unauthorized: true,
-      message: `unauthorized: ${quote(description)}`,
+      message: `unauthorized: ${description || 'authentication required'}`,
     };
   }
 
@@ -151,19 +151,21 @@ function refusalInBody(
   quote: (text: string) => string,
 ): TokenRefusal | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
-  const { details, errors, error, error_description } = json as Record<
-    string,
-    unknown
-  >;
+  const { errors, ...fields } = json as Record<string, unknown>;
+  // what the server said, cleaned; '' when nothing is left to show
+  const said = (value: unknown): string =>
+    typeof value === 'string' ? quote(value) : '';
+  const details = said(fields.details);
+  const error = said(fields.error);
   const unauthorized = status === 401;
 
-  if (typeof details === 'string' && details !== '') {
+  if (details !== '') {
     const code = unauthorized
       ? 'unauthorized'
       : status === 429
         ? 'toomanyrequests'
         : 'unknown';
-    return { unauthorized, message: `${code}: ${quote(details)}` };
+    return { unauthorized, message: `${code}: ${details}` };
   }
   if (Array.isArray(errors) && errors.length > 0) {
     const described = errors.map((one) => describeRegistryError(one, quote));
@@ -175,14 +177,11 @@ function refusalInBody(
       message: described.join('; '),
     };
   }
-  if (typeof error === 'string' && error !== '') {
-    const description =
-      typeof error_description === 'string' && error_description !== ''
-        ? `: ${quote(error_description)}`
-        : '';
+  if (error !== '') {
+    const description = said(fields.error_description);
     return {
-      unauthorized: unauthorized || OAUTH_REFUSALS.has(error),
-      message: `${quote(error)}${description}`,
+      unauthorized: unauthorized || OAUTH_REFUSALS.has(String(fields.error)),
+      message: description === '' ? error : `${error}: ${description}`,
     };
   }
   return undefined;
@@ -195,12 +194,11 @@ function describeRegistryError(
 ): string {
   const { code, message } = (entry ?? {}) as Record<string, unknown>;
   const codeText =
-    typeof code === 'string' && code !== ''
-      ? code.toLowerCase().replaceAll('_', ' ')
-      : 'unknown';
-  return typeof message === 'string' && message !== ''
-    ? `${quote(codeText)}: ${quote(message)}`
-    : quote(codeText);
+    (typeof code === 'string' &&
+      quote(code.toLowerCase().replaceAll('_', ' '))) ||
+    'unknown';
+  const messageText = typeof message === 'string' ? quote(message) : '';
+  return messageText === '' ? codeText : `${codeText}: ${messageText}`;
 }
 
 function parseJson(body: Buffer): unknown {
