@@ -55,6 +55,10 @@ export function runCli(
       ]);
       done({ status, stdout, stderr, ms });
     });
+    // a command that reads no stdin may exit before the write: EPIPE
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') fail(error);
+    });
     child.stdin.end(input);
   });
 }
