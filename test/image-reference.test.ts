@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidReferenceError } from '../src/errors.js';
@@ -20,6 +11,7 @@ import {
   parseImageReference,
 } from '../src/reference/image-reference.js';
 import { findDocker28, isolateNetwork } from './support/docker.js';
+import { makeSpyHome } from './support/spy-helper-home.js';
 
 const HEX64 = 'c'.repeat(64);
 const SHA256 = `sha256:${HEX64}`;
@@ -289,25 +281,6 @@ function pullWithDocker(
   });
 }
 
-/** A config whose credsStore is the spy helper, in a throwaway home. */
-function makeSpyHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'regcred-ref-'));
-  mkdirSync(join(home, 'bin'));
-  mkdirSync(join(home, 'config'));
-  writeFileSync(
-    join(home, 'config', 'config.json'),
-    '{"auths":{"x":{}},"credsStore":"spy"}',
-  );
-  const helper = join(home, 'bin', 'docker-credential-spy');
-  writeFileSync(
-    helper,
-    '#!/bin/sh\nPATH=/usr/bin:/bin\ncat > "$SPY_KEY_FILE"\n' +
-      'echo "credentials not found in native keychain"\nexit 1\n',
-  );
-  chmodSync(helper, 0o755);
-  return home;
-}
-
 /** Why our answer differs from Docker's, or undefined when they agree. */
 function disagreement(
   reference: string,
@@ -354,7 +327,7 @@ test(
   },
   async () => {
     assert.ok(DOCKER !== undefined);
-    const home = makeSpyHome();
+    const home = makeSpyHome('regcred-ref-');
     try {
       const references = [
         ...new Set([

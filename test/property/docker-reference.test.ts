@@ -13,16 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -33,6 +24,7 @@ import {
   parseImageReference,
 } from '../../src/reference/image-reference.js';
 import { findDocker28, isolateNetwork } from '../support/docker.js';
+import { makeSpyHome } from '../support/spy-helper-home.js';
 import { startFakeDaemon, type FakeDaemon } from '../support/fake-daemon.js';
 import { runParameters } from './support/fuzz.js';
 import { anyText, mutated } from './support/generators.js';
@@ -89,25 +81,6 @@ function readWithRegcred(reference: string): Reading {
     if (!(error instanceof InvalidReferenceError)) throw error;
     return { accepted: false, reason: error.message };
   }
-}
-
-/** A config dir whose credsStore is the spy, and its bin dir. */
-function makeSpyHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'regcred-docker-ref-'));
-  mkdirSync(join(home, 'bin'));
-  mkdirSync(join(home, 'config'));
-  writeFileSync(
-    join(home, 'config', 'config.json'),
-    '{"auths":{"x":{}},"credsStore":"spy"}',
-  );
-  const helper = join(home, 'bin', 'docker-credential-spy');
-  writeFileSync(
-    helper,
-    '#!/bin/sh\nPATH=/usr/bin:/bin\ncat > "$SPY_KEY_FILE"\n' +
-      'echo "credentials not found in native keychain"\nexit 1\n',
-  );
-  chmodSync(helper, 0o755);
-  return home;
 }
 
 /** Runs `docker pull -- REF` against `daemon`, and reads what it did. */
@@ -215,7 +188,7 @@ test(
         : { seed: runParameters().seed }),
     });
     const unique = [...new Set(sample)];
-    const home = makeSpyHome();
+    const home = makeSpyHome('regcred-docker-ref-');
     const daemons = await Promise.all(
       Array.from({ length: AT_ONCE }, () => startFakeDaemon(home)),
     );
