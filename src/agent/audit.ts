@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { AgentError } from './agent-error.js';
 
 /** What became of a request, as its audit line says. */
@@ -127,10 +127,19 @@ const AUDIT_FLUSH_BYTES = 64 * 1024;
  *
  * @throws {AgentError} when the file cannot be opened, or is not a file.
  */
+const APPEND_FLAGS =
+  constants.O_WRONLY |
+  constants.O_APPEND |
+  constants.O_CREAT |
+  constants.O_NONBLOCK;
+
 export function openAuditFile(path: string): AuditFile {
   let fd: number;
   try {
-    fd = openSync(path, 'a', 0o600);
+    // O_NONBLOCK: a FIFO would block the open until a reader came, and
+    // with it the signal handlers that stop the agent; it fails instead
+    // (ENXIO), or opens and is refused below as not a regular file
+    fd = openSync(path, APPEND_FLAGS, 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new AgentError(
@@ -145,11 +154,12 @@ export function openAuditFile(path: string): AuditFile {
       `The audit file '${path}' is not a regular file; give a file path`,
     );
   }
-  return batchedWriter(fd);
+  return batchedWriter(fd, path);
 }
 
-function batchedWriter(fd: number): AuditFile {
+function batchedWriter(fd: number, path: string): AuditFile {
   let queued = '';
+  let warned = false;
   let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
     clearTimeout(timer);
@@ -159,9 +169,18 @@ function batchedWriter(fd: number): AuditFile {
     queued = '';
     try {
       writeSync(fd, text);
-    } catch {
+    } catch (error) {
       // NOTE: lines that cannot be written (a full disk) are lost, as in
-      // the server's sink: stopping the agent would break every pull.
+      // the server's sink: stopping the agent would break every pull. The
+      // first loss is said on stderr.
+      if (!warned) {
+        warned = true;
+        const code = (error as NodeJS.ErrnoException).code ?? String(error);
+        process.stderr.write(
+          `regcred agent: warning: cannot write the audit file '${path}' ` +
+            `(${code}); audit lines are being lost\n`,
+        );
+      }
     }
   };
   process.on('exit', flush);
