@@ -8,6 +8,10 @@
 /** How long a helper may take by default, in milliseconds. */
 export const DEFAULT_HELPER_TIMEOUT_MS = 30_000;
 
+/** The longest delay a timer honours (about 24.8 days); longer ones fire
+ * at once, and AbortSignal.timeout refuses them. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Reads a timeout given in seconds; undefined or empty means the default.
  *
@@ -26,6 +30,7 @@ export function parseTimeoutSeconds(
       `${name} must be a positive number of seconds, found '${value}'`,
     );
   }
-  // round up, so a tiny positive value still gives a timer of 1 ms
-  return Math.ceil(seconds * 1000);
+  // round up, so a tiny positive value still gives a timer of 1 ms; a
+  // longer wait than a timer can hold is as good as none
+  return Math.min(Math.ceil(seconds * 1000), MAX_TIMER_MS);
 }

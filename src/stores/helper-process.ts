@@ -21,15 +21,13 @@ import {
 import { decodeUtf8LikeGo } from '../internal/go-utf8.js';
 import { childProcess } from '../internal/lazy-builtins.js';
 import type { HelperCallOptions } from './helper-client.js';
+import { MAX_TIMER_MS } from '../timeout.js';
 
 /** How long a stopped helper gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 1_000;
 
 /** How much of a helper's stderr is kept, in 'capture' mode. */
 const STDERR_CAPTURE_BYTES = 4 * 1024;
-
-/** Longest delay setTimeout honours; longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** One helper invocation: what to run and what to send. */
 export interface HelperCall {
