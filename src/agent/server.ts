@@ -15,7 +15,7 @@ import {
 import type { Duplex } from 'node:stream';
 import { RegcredError } from '../errors.js';
 import { CredentialResolver, DEFAULT_CACHE_TTL_MS } from '../resolver.js';
-import { DEFAULT_HELPER_TIMEOUT_MS } from '../timeout.js';
+import { DEFAULT_HELPER_TIMEOUT_MS, MAX_TIMER_MS } from '../timeout.js';
 import { formatAuditLine, type AuditEntry, type AuditSink } from './audit.js';
 import { answerGet, answerList, timedOut, type Reply } from './lookup.js';
 import { answerClientError } from './client-error.js';
@@ -122,7 +122,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     audit: safeSink(options.audit),
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     maxInFlight: options.maxInFlight ?? MAX_IN_FLIGHT,
-    lookupTimeoutMs: helperTimeoutMs + 1_000,
+    // a second more than the helper's own limit, within what a timer holds
+    lookupTimeoutMs: Math.min(helperTimeoutMs + 1_000, MAX_TIMER_MS),
     inFlight: 0,
     auditedSockets: new WeakSet(),
   };
