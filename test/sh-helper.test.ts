@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -297,6 +297,32 @@ test(
     }
   },
 );
+
+describe('an agent that accepts and never answers', () => {
+  for (const client of CLIENTS) {
+    test(`the sh helper with ${client} gives up after its timeout`, async () => {
+      const quick = join(dir, 'docker-credential-regcred-quick');
+      writeFileSync(quick, shHelperScript('1.2.3', 1), { mode: 0o755 });
+      const socket = join(dir, `silent-${client}.sock`);
+      const held: Socket[] = [];
+      const server = createServer((connection) => held.push(connection));
+      await new Promise<void>((done) => server.listen(socket, done));
+      try {
+        const started = performance.now();
+        const child = spawn('/bin/dash', [quick, 'get'], {
+          env: { PATH: binWith(client, [client]), REGCRED_AGENT_SOCK: socket },
+        });
+        child.stdin.end('registry.example.test');
+        const [status] = await once(child, 'close');
+        assert.notEqual(status, 0);
+        assert.ok(performance.now() - started < 15_000);
+      } finally {
+        for (const connection of held) connection.destroy();
+        server.close();
+      }
+    });
+  }
+});
 
 describe('sh helper actions that need no agent', () => {
   const env = () => ({

@@ -31,12 +31,16 @@ const CLIENT_TIMEOUT_SECONDS = 60;
  * Returns the text of the sh helper script.
  *
  * @param version - the version the script reports for `version`
+ * @param timeoutSeconds - how long a client waits for the agent
  * @returns the script, starting with `#!/bin/sh`
  */
-export function shHelperScript(version: string = VERSION): string {
+export function shHelperScript(
+  version: string = VERSION,
+  timeoutSeconds: number = CLIENT_TIMEOUT_SECONDS,
+): string {
   return SCRIPT_TEMPLATE.replaceAll('@MARKER@', SH_HELPER_MARKER)
     .replaceAll('@VERSION@', version.replace(/[^0-9A-Za-z.+-]/g, ''))
-    .replaceAll('@TIMEOUT@', String(CLIENT_TIMEOUT_SECONDS));
+    .replaceAll('@TIMEOUT@', String(Math.max(1, Math.ceil(timeoutSeconds))));
 }
 
 // The script. No "${" in it (this is a JS template) and no backquotes;
@@ -125,8 +129,9 @@ request() {
 			socat -t "$TIMEOUT" - "UNIX-CONNECT:$SOCK,shut-none"
 		;;
 	nc)
-		# without -N, nc keeps the socket open until the agent closes it
-		{ request_head "$@" && cat; } | nc -U "$SOCK"
+		# without -N, nc keeps the socket open until the agent closes it;
+		# -w: an agent that never answers is given up after TIMEOUT
+		{ request_head "$@" && cat; } | nc -w "$TIMEOUT" -U "$SOCK"
 		;;
 	esac
 }
