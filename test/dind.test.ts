@@ -211,7 +211,7 @@ test('dind warns when no agent listens', async () => {
   assert.equal(result.status, 0);
   assert.match(
     result.stderr,
-    /warning: no regcred agent at .*nothing\.sock: start 'regcred agent --socket \S*nothing\.sock --allow/,
+    /warning: no regcred agent at .*nothing\.sock: start the agent first: regcred agent --socket \S*nothing\.sock --allow/,
   );
   assert.match(result.stdout, /warning {2}no regcred agent at /);
   assert.match(result.stdout, /^Recommended: 1\. forwarding\.$/m);
@@ -356,4 +356,36 @@ test('the helper dind writes answers through the agent', async () => {
     child.stdin.end('registry.example.test');
   });
   assert.equal(stdout, agent.getBody('registry.example.test'));
+});
+
+test('dind writes paths that -v cannot hold with --mount and quotes them', async () => {
+  const odd = join(dir, "a:b $HOME it's");
+  const report = await dindJson([
+    '--socket',
+    join(odd, 'agent.sock'),
+    '--helper-dir',
+    join(odd, 'helper'),
+  ]);
+  const forwarding = report.recipes[0];
+  const flags = forwarding?.dockerRunFlags ?? [];
+  assert.ok(
+    flags.includes(
+      `type=bind,source=${join(odd, 'agent.sock')},` +
+        'target=/run/regcred/agent.sock',
+    ),
+    flags.join(' '),
+  );
+  assert.ok(!flags.some((flag) => flag.startsWith(`${odd}`)));
+  // compose: the long syntax, and '$' doubled so compose reads no variable
+  const compose = forwarding?.compose ?? '';
+  assert.match(compose, /- type: bind\n {8}source: ".*a:b \$\$HOME it's/);
+  assert.doesNotMatch(compose, /[^$]\$HOME/);
+
+  const text = await dind(['--socket', join(odd, 'nothing.sock')]);
+  assert.match(text.stderr, /--socket '.*a:b \$HOME it'\\''s\/nothing\.sock'/);
+});
+
+test('dind makes a relative --socket absolute', async () => {
+  const report = await dindJson(['--socket', 'rel.sock']);
+  assert.equal(report.agent.socket, join(process.cwd(), 'rel.sock'));
 });

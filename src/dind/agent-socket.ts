@@ -7,6 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { request } from 'node:http';
+import { resolve } from 'node:path';
 import { defaultSocketLocation } from '../agent/socket-path.js';
 
 /** Where the socket path came from. */
@@ -42,11 +43,14 @@ export function chooseAgentSocket(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
 ): AgentSocket {
+  // absolute: docker -v takes a relative source for a volume's name
   if (flag !== undefined && flag !== '') {
-    return { path: flag, source: '--socket' };
+    return { path: resolve(flag), source: '--socket' };
   }
   const fromEnv = env.REGCRED_AGENT_SOCK ?? '';
-  if (fromEnv !== '') return { path: fromEnv, source: 'REGCRED_AGENT_SOCK' };
+  if (fromEnv !== '') {
+    return { path: resolve(fromEnv), source: 'REGCRED_AGENT_SOCK' };
+  }
   return { path: defaultAgentSocket(env), source: 'default' };
 }
 

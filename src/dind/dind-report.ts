@@ -6,6 +6,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   chooseAgentSocket,
   probeAgent,
@@ -21,6 +22,7 @@ import {
   type HelperFiles,
 } from './helper-files.js';
 import { buildRecipes, type Recipe, type RecipeName } from './recipes.js';
+import { shellWord } from './render-text.js';
 
 /** One check of a path or program the recipes rely on. */
 export interface DindCheck {
@@ -65,7 +67,7 @@ export async function buildDindReport(
 ): Promise<DindReport> {
   const { env } = options;
   const socket = chooseAgentSocket(options.socket, env);
-  const helperDir = options.helperDir || defaultHelperDir(env);
+  const helperDir = resolve(options.helperDir || defaultHelperDir(env));
 
   const files = writeHelperFiles(helperDir);
   const [status, docker] = await Promise.all([
@@ -131,18 +133,20 @@ function agentMessage(
   status: AgentStatus,
   socketGiven: boolean,
 ): string {
-  const START_AGENT = socketGiven
-    ? `start 'regcred agent --socket ${socket} --allow REGISTRY' first`
-    : "start 'regcred agent --allow REGISTRY' first";
+  // shell-quoted: the line is meant to be pasted
+  const startAgent =
+    'start the agent first: regcred agent ' +
+    (socketGiven ? `--socket ${shellWord(socket)} ` : '') +
+    '--allow REGISTRY';
   switch (status) {
     case 'listening':
       return `a regcred agent answers at ${socket}`;
     case 'missing':
-      return `no regcred agent at ${socket}: ${START_AGENT}`;
+      return `no regcred agent at ${socket}: ${startAgent}`;
     case 'not-listening':
-      return `nothing listens at ${socket} (a stopped agent?): ${START_AGENT}`;
+      return `nothing listens at ${socket} (a stopped agent?): ${startAgent}`;
     case 'not-a-socket':
-      return `${socket} is not a socket: ${START_AGENT}, or pass --socket`;
+      return `${socket} is not a socket: ${startAgent}, or pass --socket`;
     case 'not-an-agent':
       return `${socket} does not answer as a regcred agent: pass --socket`;
   }

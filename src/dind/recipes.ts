@@ -246,17 +246,40 @@ function finish(parts: RecipeParts): Recipe {
 
 function dockerRunFlags(parts: RecipeParts): string[] {
   const flags = [...parts.options];
-  for (const m of parts.mounts) flags.push('-v', volumeSpec(m));
+  for (const m of parts.mounts) {
+    if (fitsVolumeSyntax(m)) flags.push('-v', volumeSpec(m));
+    else flags.push('--mount', mountSpec(m));
+  }
   for (const [name, value] of Object.entries(parts.environment)) {
     flags.push('-e', `${name}=${value}`);
   }
   return flags;
 }
 
-// NOTE: a host path holding ':' cannot be written in -v syntax; such a
-// path needs --mount, which the recipes do not offer.
+/** `-v SRC:DST[:ro]` splits at ':', so a path holding one needs the
+ * long --mount form (and compose its long volume syntax). */
+function fitsVolumeSyntax({ source, target }: Mount): boolean {
+  return !source.includes(':') && !target.includes(':');
+}
+
 function volumeSpec({ source, target, readOnly }: Mount): string {
   return `${source}:${target}${readOnly ? ':ro' : ''}`;
+}
+
+/** `--mount` takes CSV: a field holding ',' or '"' is double-quoted,
+ * with '"' doubled. */
+function mountSpec({ source, target, readOnly }: Mount): string {
+  const field = (name: string, value: string): string =>
+    /[,"]/.test(value)
+      ? `"${name}=${value.replaceAll('"', '""')}"`
+      : `${name}=${value}`;
+  const fields = [
+    'type=bind',
+    field('source', source),
+    field('target', target),
+  ];
+  if (readOnly) fields.push('readonly');
+  return fields.join(',');
 }
 
 /** A service named `app` in a compose file, on the docker:cli image. */
@@ -274,9 +297,27 @@ function composeSnippet(parts: RecipeParts): string {
     lines.push(`      ${name}: ${yamlScalar(value)}`);
   }
   if (parts.mounts.length > 0) lines.push('    volumes:');
-  for (const m of parts.mounts)
-    lines.push(`      - ${yamlScalar(volumeSpec(m))}`);
+  for (const m of parts.mounts) lines.push(...composeVolume(m));
   return `${lines.join('\n')}\n`;
+}
+
+function composeVolume(m: Mount): string[] {
+  if (fitsVolumeSyntax(m)) {
+    return [`      - ${composeScalar(volumeSpec(m))}`];
+  }
+  const lines = [
+    '      - type: bind',
+    `        source: ${composeScalar(m.source)}`,
+    `        target: ${composeScalar(m.target)}`,
+  ];
+  if (m.readOnly) lines.push('        read_only: true');
+  return lines;
+}
+
+/** A compose value: compose reads '$' as the start of a variable, so a
+ * literal one is written '$$'. */
+function composeScalar(value: string): string {
+  return yamlScalar(value.replaceAll('$', '$$$$'));
 }
 
 const PLAIN_YAML_REGEXP = /^[A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*$/;
