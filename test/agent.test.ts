@@ -137,6 +137,25 @@ async function auditCount(count: number): Promise<void> {
 }
 
 describe('startAgent()', () => {
+  test('closes connections past 512 at once, and serves again after', async () => {
+    const agent = await start();
+    const idle = Array.from({ length: 530 }, () => connect(agent.socketPath));
+    let closed = 0;
+    for (const socket of idle) {
+      socket.on('error', () => {});
+      socket.on('close', () => closed++);
+    }
+    const deadline = Date.now() + 5_000;
+    while (closed < 18 && Date.now() < deadline) {
+      await new Promise((wait) => setTimeout(wait, 20));
+    }
+    assert.ok(closed >= 18, `only ${closed} connections were closed`);
+    for (const socket of idle) socket.destroy();
+    await new Promise((wait) => setTimeout(wait, 100));
+    const answer = await ask(agent, 'POST', '/v1/get', 'allowed.example');
+    assert.equal(answer.status, 200);
+  });
+
   test('answers get for an allowed registry with a helper JSON', async () => {
     const agent = await start();
     const answer = await ask(agent, 'POST', '/v1/get', 'allowed.example');

@@ -35,6 +35,9 @@ export const MAX_IN_FLIGHT = 64;
 /** Longest request head (request line and headers) accepted, in bytes. */
 const MAX_HEADER_BYTES = 8 * 1024;
 
+/** Open connections the agent keeps; see createAgentServer. */
+const MAX_CONNECTIONS = 512;
+
 /** What {@link startAgent} needs. */
 export interface AgentOptions {
   /** Registries to answer for, as `docker login` takes them. */
@@ -161,6 +164,10 @@ function createAgentServer(served: Served, helperTimeoutMs: number): Server {
   server.on('clientError', (error, socket) =>
     answerClientError(error, socket, served),
   );
+  // connections past this are closed at once, so that idle ones cannot
+  // use up the process's file descriptors (requests in flight are capped
+  // apart, at maxInFlight)
+  server.maxConnections = MAX_CONNECTIONS;
   return server;
 }
 
