@@ -324,7 +324,10 @@ test("helperGet() fails with exit, quoting the helper's output", async () => {
     helperGet(silent.name, 'r', silent.options),
     'exit',
   );
-  assert.equal(quiet.detail, 'exited with status 2 and printed nothing');
+  assert.equal(
+    quiet.detail,
+    'exited with status 2 and printed nothing on stdout',
+  );
   const killed = setup(`echo ${HELPER_NOT_FOUND_MESSAGE}\nkill -KILL $$`);
   const signalled = await rejection(
     helperErase(killed.name, 'r', killed.options),

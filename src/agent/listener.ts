@@ -5,8 +5,10 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { dirname } from 'node:path';
 import { AgentError } from './agent-error.js';
 
 /** How long in-flight requests get to finish once the agent stops. */
@@ -34,13 +36,24 @@ export async function listenPrivately(
   } catch (error) {
     throw new AgentError(
       `Cannot listen on '${path}': ` +
-        `${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        `${(error as NodeJS.ErrnoException).code ?? String(error)}` +
+        listenHint(path),
       { cause: error },
     );
   } finally {
     process.umask(previous);
   }
   await chmod(path, 0o600);
+}
+
+/** What to do when listening failed; Node reports a missing folder as
+ * EACCES, so the folder is looked at here. */
+function listenHint(path: string): string {
+  const folder = dirname(path);
+  if (!existsSync(folder)) {
+    return `. The folder '${folder}' does not exist: create it, or give another --socket`;
+  }
+  return `. Check that you can write to '${folder}', or give another --socket`;
 }
 
 /**

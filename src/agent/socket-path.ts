@@ -80,7 +80,15 @@ export async function ensurePrivateFolder(
 ): Promise<void> {
   await mkdir(folder, { mode: 0o700 }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw folderError(folder, `cannot create it (${errorCode(error)})`);
+      const code = errorCode(error);
+      const why = ['EACCES', 'EPERM', 'EROFS'].includes(code)
+        ? ': its parent folder is not writable for you'
+        : '';
+      throw new AgentError(
+        `Cannot create '${folder}' for the agent's socket (${code})${why}. ` +
+          'Set XDG_RUNTIME_DIR to a private folder of yours, or give a ' +
+          'socket path of your own with --socket',
+      );
     }
   });
   const info = await lstat(folder);

@@ -70,7 +70,8 @@ export function exitError(call: HelperCall, exit: HelperExit): HelperError {
   const parts = [how];
   if (stdout !== '') parts.push(`printing ${stdout}`);
   if (stderr !== '') parts.push(`with stderr ${stderr}`);
-  if (parts.length === 1) parts[0] = `${how} and printed nothing`;
+  // "on stdout": the helper's stderr may have gone to the terminal
+  if (parts.length === 1) parts[0] = `${how} and printed nothing on stdout`;
   if (exit.status === null) {
     // half an answer may hold half a secret: none of it is used
     parts.push(
