@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { HelperError, RegcredError, UsageError } from '../../errors.js';
 import { detectedStoreHint } from '../detected-store.js';
 import {
@@ -182,16 +182,25 @@ function reportPartialImport(
  * is not a pull secret, so it is refused before it is read whole. */
 const MAX_SECRET_FILE_BYTES = 4 * 1024 * 1024;
 
-/** Reads FILE, or standard input when FILE is '-'. */
+/** Reads FILE, or standard input when FILE is '-'. A pipe such as
+ * /dev/stdin works too; anything is read only up to the cap. */
 async function readText(file: string): Promise<string> {
-  if (file === '-') return readStandardInput();
+  if (file === '-') {
+    return readCapped(process.stdin, 'standard input');
+  }
   try {
-    const size = (await stat(file)).size;
-    if (size > MAX_SECRET_FILE_BYTES) throw tooLarge(`'${file}'`);
-    return await readFile(file, 'utf8');
+    const opened = await open(file, 'r');
+    try {
+      if ((await opened.stat()).isDirectory()) {
+        throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
+      }
+      return await readCapped(opened.createReadStream(), `'${file}'`);
+    } finally {
+      await opened.close().catch(() => undefined);
+    }
   } catch (error) {
     if (error instanceof RegcredError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new RegcredError(
       'ERR_CONFIG_READ',
       `Cannot read '${file}': ${code}. Give the path of a Secret or ` +
@@ -201,12 +210,15 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-async function readStandardInput(): Promise<string> {
+async function readCapped(
+  stream: AsyncIterable<Buffer>,
+  what: string,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     size += chunk.length;
-    if (size > MAX_SECRET_FILE_BYTES) throw tooLarge('standard input');
+    if (size > MAX_SECRET_FILE_BYTES) throw tooLarge(what);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
