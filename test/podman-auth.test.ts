@@ -62,9 +62,17 @@ test('search order with XDG variables and DOCKER_CONFIG set', () => {
     uid: 1000,
   });
   assert.deepEqual(files, [
-    { path: '/r/containers/auth.json', format: 'auths' },
-    { path: '/c/containers/auth.json', format: 'auths' },
-    { path: '/d/config.json', format: 'auths' },
+    {
+      path: '/r/containers/auth.json',
+      format: 'auths',
+      variable: 'XDG_RUNTIME_DIR',
+    },
+    {
+      path: '/c/containers/auth.json',
+      format: 'auths',
+      variable: 'XDG_CONFIG_HOME',
+    },
+    { path: '/d/config.json', format: 'auths', variable: 'DOCKER_CONFIG' },
     { path: '/h/.dockercfg', format: 'legacy' },
   ]);
 });
@@ -86,7 +94,9 @@ test('REGISTRY_AUTH_FILE replaces the whole search', () => {
     env: { HOME: '/h', REGISTRY_AUTH_FILE: '/x/a.json', XDG_RUNTIME_DIR: '/r' },
     uid: 0,
   });
-  assert.deepEqual(files, [{ path: '/x/a.json', format: 'auths' }]);
+  assert.deepEqual(files, [
+    { path: '/x/a.json', format: 'auths', variable: 'REGISTRY_AUTH_FILE' },
+  ]);
 });
 
 test('lookup keys go from the repository down to the host', () => {
