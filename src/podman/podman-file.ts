@@ -79,7 +79,8 @@ function readOpen(fd: number, path: string, rules: PodmanFileRules): Buffer {
     );
   }
   if (stat.size > rules.maxBytes) {
-    throw tooLarge(path, `${stat.size} bytes`, rules);
+    const what = `it holds ${stat.size} bytes, more than the ${rules.maxBytes}`;
+    throw tooLarge(path, what, rules);
   }
   return readFileSync(fd);
 }
@@ -93,20 +94,20 @@ function readBounded(fd: number, path: string, rules: PodmanFileRules) {
     if (count === 0) return buffer.subarray(0, length);
     length += count;
     if (length > rules.maxBytes) {
-      throw tooLarge(path, `more than ${rules.maxBytes} bytes`, rules);
+      const what = `it gives more than the ${rules.maxBytes} bytes`;
+      throw tooLarge(path, what, rules);
     }
   }
 }
 
 function tooLarge(
   path: string,
-  size: string,
+  what: string,
   rules: PodmanFileRules,
 ): ConfigReadError {
   return new ConfigReadError(
     path,
-    `it holds ${size}, more than the ${rules.maxBytes} regcred reads ` +
-      `(${rules.usualSize}); ${rules.remedy}`,
+    `${what} regcred reads (${rules.usualSize}); ${rules.remedy}`,
   );
 }
 

@@ -59,9 +59,11 @@ export interface CredentialHelperList {
  * containers/image rejects for another reason (a bad `[[registry]]`
  * table, broken TOML elsewhere) is not noticed here.
  *
- * @throws {ConfigReadError} When a file exists but cannot be read.
+ * @throws {ConfigReadError} When a file exists but cannot be read, is
+ *   not a regular file (a character device such as /dev/null is read), or
+ *   is larger than {@link MAX_REGISTRIES_CONF_BYTES}.
  * @throws {ConfigParseError} When the `credential-helpers` value is not an
- *   array of strings.
+ *   array of strings, or the TOML around it cannot be read.
  */
 export function credentialHelperList(
   context: RegistriesConfContext,
