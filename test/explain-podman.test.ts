@@ -525,3 +525,34 @@ test('a broken registries.conf is a finding, never a crash', async () => {
   assert.match(report.podman.lookup?.error ?? '', /registries\.conf/);
   assert.equal(report.exitStatus, 0);
 });
+
+test('a TOML escape past U+10FFFF in registries.conf is a finding', async () => {
+  home.write(home.registriesConf, 'credential-helpers = ["\\UFFFFFFFF"]');
+  for (const reference of [undefined, `${HOST}/app`]) {
+    const report = await run(reference);
+    const error = report.podman.registriesConfError ?? '';
+    assert.ok(error.includes(home.registriesConf), error);
+    assert.match(error, /line 1.*not a Unicode scalar value/);
+    assert.equal(find(report, 'podman.files').status, 'warning');
+    assert.equal(report.exitStatus, 0);
+  }
+});
+
+test('an unreadable REGISTRY_AUTH_FILE gets advice that applies to it', async () => {
+  const authFile = join(home.dir, 'auth-dir.json');
+  mkdirSync(authFile);
+  home.env.REGISTRY_AUTH_FILE = authFile;
+  const report = await run(`${HOST}/app`);
+  const error = report.podman.files[0]?.error ?? '';
+  assert.match(error, /is a directory.*REGISTRY_AUTH_FILE/);
+  assert.doesNotMatch(error, /DOCKER_CONFIG|--config/);
+  assert.match(report.podman.lookup?.error ?? '', /REGISTRY_AUTH_FILE/);
+});
+
+test('a missing registries.conf helper is reported with that file', async () => {
+  home.write(home.registriesConf, "credential-helpers = ['gone']\n");
+  const report = await run(`${HOST}/app`);
+  const error = report.podman.lookup?.error ?? '';
+  assert.match(error, /name another one in registries\.conf/);
+  assert.ok(error.includes(home.registriesConf), error);
+});

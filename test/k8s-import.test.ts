@@ -159,6 +159,20 @@ const BAD_FILES: readonly (readonly [string, string, RegExp])[] = [
   ['bad YAML', 'kind: Secret\n  extra: indented\n', /line 2/],
   ['no credentials', '{"auths":{"e.example":{}}}', /holds no credentials/],
   ['unknown shape', '{"hello":"world"}', /no 'kind' and no 'auths'/],
+  [
+    'one key twice in auths',
+    `{"auths":{"h:5000":{"auth":"${authField('a', 'x')}"},` +
+      `"h:5000":{"auth":"${authField('b', 'y')}"}}}`,
+    /its file has the key "h:5000" twice/,
+  ],
+  [
+    'one key twice in the data of a Secret',
+    'kind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n' +
+      `  .dockerconfigjson: ${Buffer.from(
+        '{"auths":{"h":{"auth":"YTpi"},"h":{"auth":"Yzpk"}}}',
+      ).toString('base64')}\n`,
+    /\.dockerconfigjson'\] has the key "h" twice/,
+  ],
 ];
 
 for (const [label, text, message] of BAD_FILES) {

@@ -4,7 +4,9 @@ import {
   chmodSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,9 +64,17 @@ test('search order with XDG variables and DOCKER_CONFIG set', () => {
     uid: 1000,
   });
   assert.deepEqual(files, [
-    { path: '/r/containers/auth.json', format: 'auths' },
-    { path: '/c/containers/auth.json', format: 'auths' },
-    { path: '/d/config.json', format: 'auths' },
+    {
+      path: '/r/containers/auth.json',
+      format: 'auths',
+      variable: 'XDG_RUNTIME_DIR',
+    },
+    {
+      path: '/c/containers/auth.json',
+      format: 'auths',
+      variable: 'XDG_CONFIG_HOME',
+    },
+    { path: '/d/config.json', format: 'auths', variable: 'DOCKER_CONFIG' },
     { path: '/h/.dockercfg', format: 'legacy' },
   ]);
 });
@@ -86,7 +96,9 @@ test('REGISTRY_AUTH_FILE replaces the whole search', () => {
     env: { HOME: '/h', REGISTRY_AUTH_FILE: '/x/a.json', XDG_RUNTIME_DIR: '/r' },
     uid: 0,
   });
-  assert.deepEqual(files, [{ path: '/x/a.json', format: 'auths' }]);
+  assert.deepEqual(files, [
+    { path: '/x/a.json', format: 'auths', variable: 'REGISTRY_AUTH_FILE' },
+  ]);
 });
 
 test('lookup keys go from the repository down to the host', () => {
@@ -330,4 +342,120 @@ test('get --podman prints the JSON get prints, from auth.json', () => {
     docker.stdout,
     '{"username":"docker","password":"d","serveraddress":"r.test"}\n',
   );
+});
+
+test('REGISTRY_AUTH_FILE read errors say what applies to it', async () => {
+  const box = makeHome();
+  const dir = join(box.home, 'dir.json');
+  mkdirSync(dir);
+  const big = join(box.home, 'big.json');
+  writeFileSync(big, '');
+  truncateSync(big, 64 * 1024 * 1024 + 1); // sparse
+  const fifo = join(box.home, 'fifo.json');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  for (const [path, what] of [
+    [dir, /is a directory/],
+    [big, /more than the 67108864/],
+    [fifo, /not a regular file/],
+  ] as const) {
+    const env = { ...box.env, REGISTRY_AUTH_FILE: path };
+    await assert.rejects(
+      lookupPodmanAuth('r.test/app', { env, uid: 1 }),
+      (error: Error) => {
+        assert.match(error.message, what);
+        assert.ok(error.message.includes(path));
+        assert.match(error.message, /REGISTRY_AUTH_FILE/);
+        assert.doesNotMatch(error.message, /DOCKER_CONFIG|--config/);
+        return true;
+      },
+    );
+  }
+});
+
+test('a default auth.json that cannot be read names its variable', async () => {
+  const box = makeHome();
+  mkdirSync(join(box.home, 'config/containers/auth.json'), {
+    recursive: true,
+  });
+  const trace = await tracePodmanAuth('r.test/app', box.context);
+  assert.equal(trace.steps[1]?.outcome, 'failed');
+  assert.match(trace.error?.message ?? '', /change XDG_CONFIG_HOME/);
+  assert.doesNotMatch(trace.error?.message ?? '', /--config/);
+});
+
+/** A home whose registries.conf lists `helpers`, and PATH a bin in it. */
+function withListedHelpers(helpers: string[]) {
+  const box = makeHome();
+  const bin = join(box.home, 'bin');
+  mkdirSync(bin);
+  const conf = join(box.home, 'registries.conf');
+  writeFileSync(conf, `credential-helpers = ${JSON.stringify(helpers)}\n`);
+  const env = {
+    ...box.env,
+    PATH: bin,
+    CONTAINERS_REGISTRIES_CONF: conf,
+  };
+  const context = { env, uid: 1, systemConfigDir: join(box.home, 'etc') };
+  return { box, bin, conf, context };
+}
+
+test('a missing helper of registries.conf names registries.conf', async () => {
+  const { conf, context } = withListedHelpers(['absent']);
+  const trace = await tracePodmanAuth('r.test/app', context);
+  const message = trace.error?.message ?? '';
+  assert.match(message, /name another one in registries\.conf/);
+  assert.ok(message.includes(conf), message);
+  assert.doesNotMatch(message, /config\.json/);
+});
+
+test('a missing credHelpers helper names the auth file it is in', async () => {
+  const box = makeHome();
+  box.runtime({ credHelpers: { 'r.test': 'absent' } });
+  const env = { ...box.env, PATH: join(box.home, 'no-bin') };
+  const trace = await tracePodmanAuth('r.test/app', { env, uid: 1 });
+  const path = join(box.home, 'run/containers/auth.json');
+  assert.ok(
+    trace.error?.message.includes(`name another one in credHelpers in ${path}`),
+    trace.error?.message,
+  );
+});
+
+test('a helper listed many times is asked once per lookup', async () => {
+  const { box, bin, context } = withListedHelpers(
+    Array.from({ length: 50 }, () => 'count'),
+  );
+  const calls = join(box.home, 'calls');
+  writeHelper(
+    bin,
+    'count',
+    `cat >/dev/null; echo x >>'${calls}'; ` +
+      'echo "credentials not found in native keychain"; exit 1',
+  );
+  const trace = await tracePodmanAuth('r.test/app', context);
+  assert.equal(trace.steps.length, 50);
+  assert.ok(trace.steps.every((step) => step.outcome === 'helper-not-found'));
+  assert.equal(readFileSync(calls, 'utf8'), 'x\n');
+});
+
+test('get --podman reads CONTAINERS_REGISTRIES_CONF=/dev/null as empty', () => {
+  const box = makeHome();
+  box.configAuth({ auths: { 'r.test': { auth: auth('alice', 's') } } });
+  const env = { ...box.env, CONTAINERS_REGISTRIES_CONF: '/dev/null' };
+  const podman = runMain(['get', '--podman', 'r.test/app'], env);
+  assert.equal(podman.stderr, '');
+  assert.equal(podman.status, 0);
+  assert.match(podman.stdout, /"username":"alice"/);
+});
+
+test('get --podman with a bad TOML escape is a parse error, no crash', () => {
+  const box = makeHome();
+  const conf = join(box.home, 'registries.conf');
+  writeFileSync(conf, 'credential-helpers = ["\\UFFFFFFFF"]');
+  const env = { ...box.env, CONTAINERS_REGISTRIES_CONF: conf };
+  const podman = runMain(['get', '--podman', 'r.test/app'], env);
+  assert.equal(podman.status, 1);
+  assert.match(podman.stderr, /Cannot parse config file/);
+  assert.match(podman.stderr, /line 1/);
+  assert.ok(podman.stderr.includes(conf));
+  assert.doesNotMatch(podman.stderr, /Unexpected|RangeError|\n\s+at /);
 });

@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
-import { ConfigParseError } from '../src/errors.js';
+import { ConfigParseError, ConfigReadError } from '../src/errors.js';
 import {
   credentialHelperList,
+  MAX_REGISTRIES_CONF_BYTES,
   parseCredentialHelpers,
   registriesConfFiles,
 } from '../src/podman/registries-conf.js';
@@ -136,4 +144,100 @@ test('the list: later files replace it; none or [] means the auth files', () => 
   assert.deepEqual(credentialHelperList(context).helpers, [
     'containers-auth.json',
   ]);
+});
+
+test('an escape past U+10FFFF or a surrogate is a parse error, no crash', () => {
+  for (const escape of ['\\UFFFFFFFF', '\\U00110000', '\\uD800']) {
+    const text = `x = 1\ncredential-helpers = ["a${escape}"]`;
+    assert.throws(
+      () => parse(text),
+      (error: unknown) =>
+        error instanceof ConfigParseError &&
+        error.message.includes('/x/registries.conf') &&
+        error.message.includes('line 2') &&
+        /not a Unicode scalar value/.test(error.message),
+      text,
+    );
+  }
+  assert.deepEqual(parse('credential-helpers = ["\\U0001F600"]'), [
+    '\u{1F600}',
+  ]);
+});
+
+test('a byte order mark at the start is skipped', () => {
+  assert.deepEqual(parse('\uFEFFcredential-helpers = ["a"]\n'), ['a']);
+  assert.deepEqual(parse('\uFEFF# c\n'), undefined);
+});
+
+test('a long list is read in linear time', () => {
+  const entries = Array.from({ length: 200_000 }, (_, i) => `"h${i}"`);
+  const text = `${'k = 1\n'.repeat(20_000)}credential-helpers = [${entries}]`;
+  const started = performance.now();
+  assert.equal(parse(text)?.length, 200_000);
+  // linear is well under a second here; the quadratic reading took minutes
+  assert.ok(performance.now() - started < 5_000);
+});
+
+/** The list with only `CONTAINERS_REGISTRIES_CONF` set to `path`. */
+function listFor(path: string, home = TEMP) {
+  return credentialHelperList({
+    env: { CONTAINERS_REGISTRIES_CONF: path },
+    home,
+    systemDir: join(home, 'no-etc'),
+  });
+}
+
+test('/dev/null as the file is an empty registries.conf', () => {
+  assert.deepEqual(listFor('/dev/null'), {
+    helpers: ['containers-auth.json'],
+    source: null,
+  });
+});
+
+test('a file over the size cap is refused before it is read', () => {
+  const root = tree({ 'big.conf': '', 'etc/registries.conf.d/a.conf': '' });
+  const big = join(root, 'big.conf');
+  // sparse: no megabytes are written
+  truncateSync(big, MAX_REGISTRIES_CONF_BYTES + 1);
+  assert.throws(
+    () => listFor(big, root),
+    (error: unknown) =>
+      error instanceof ConfigReadError &&
+      error.path === big &&
+      /more than the 1048576/.test(error.message) &&
+      /unset CONTAINERS_REGISTRIES_CONF/.test(error.message),
+  );
+  // a drop-in gets the same cap
+  const dropIn = join(root, 'etc/registries.conf.d/a.conf');
+  truncateSync(dropIn, MAX_REGISTRIES_CONF_BYTES + 1);
+  assert.throws(
+    () =>
+      credentialHelperList({
+        env: {},
+        home: root,
+        systemDir: join(root, 'etc'),
+      }),
+    (error: unknown) =>
+      error instanceof ConfigReadError && error.path === dropIn,
+  );
+});
+
+test('a FIFO or a directory as the file is refused, saying which', () => {
+  const root = tree({});
+  const fifo = join(root, 'fifo.conf');
+  const made = spawnSync('mkfifo', [fifo]);
+  assert.equal(made.status, 0, String(made.stderr));
+  assert.throws(
+    () => listFor(fifo, root),
+    (error: unknown) =>
+      error instanceof ConfigReadError &&
+      /not a regular file \(a FIFO/.test(error.message),
+  );
+  const dir = join(root, 'dir.conf');
+  mkdirSync(dir);
+  assert.throws(
+    () => listFor(dir, root),
+    (error: unknown) =>
+      error instanceof ConfigReadError && /is a directory/.test(error.message),
+  );
 });

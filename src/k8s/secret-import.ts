@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { readJsonValue } from '../config/json-reader.js';
+import type { JsonNode } from '../config/json-tree.js';
 import { RegcredError } from '../errors.js';
 import { readRegistryAddress } from '../reference/server-address.js';
 import {
@@ -94,7 +96,33 @@ function parseJsonObject(text: string, what: string, fail: Fail): Tree {
     return fail(`its ${what} is not valid JSON`);
   }
   if (!isTree(value)) return fail(`its ${what} is not a JSON object`);
+  // JSON.parse keeps the last of two equal keys: refuse them instead, as
+  // the YAML reader does, so no entry is dropped without a word
+  const tree = readJsonValue(text);
+  const repeated = tree.ok ? repeatedKey(tree.value) : undefined;
+  if (repeated !== undefined) {
+    fail(`its ${what} has the key ${JSON.stringify(repeated)} twice`);
+  }
   return value;
+}
+
+/** A key that an object of the tree holds twice, if any. */
+function repeatedKey(root: JsonNode | undefined): string | undefined {
+  // a stack, not recursion: the nesting may be deep
+  const pending: JsonNode[] = root === undefined ? [] : [root];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (node.kind === 'array') {
+      for (const element of node.elements) pending.push(element);
+    } else if (node.kind === 'object') {
+      const seen = new Set<string>();
+      for (const { key, value } of node.members) {
+        if (seen.has(key)) return key;
+        seen.add(key);
+        pending.push(value);
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

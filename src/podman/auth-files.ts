@@ -20,7 +20,16 @@ export type AuthFileFormat =
 export interface AuthFileLocation {
   path: string;
   format: AuthFileFormat;
+  /** The environment variable that chose the path, if one did. */
+  variable?: AuthFileVariable;
 }
+
+/** The variables that move a file of the search. */
+export type AuthFileVariable =
+  | 'REGISTRY_AUTH_FILE'
+  | 'XDG_RUNTIME_DIR'
+  | 'XDG_CONFIG_HOME'
+  | 'DOCKER_CONFIG';
 
 /** What the search depends on; injected so tests never see real files. */
 export interface AuthFileContext {
@@ -45,20 +54,37 @@ export interface AuthFileContext {
 export function podmanAuthFiles(context: AuthFileContext): AuthFileLocation[] {
   const { env } = context;
   const explicit = nonEmpty(env.REGISTRY_AUTH_FILE);
-  if (explicit !== undefined) return [{ path: explicit, format: 'auths' }];
+  if (explicit !== undefined) {
+    return [
+      { path: explicit, format: 'auths', variable: 'REGISTRY_AUTH_FILE' },
+    ];
+  }
 
   const home = nonEmpty(context.home) ?? nonEmpty(env.HOME) ?? homedir();
   const runtimeDir = nonEmpty(env.XDG_RUNTIME_DIR);
-  const primary =
-    runtimeDir === undefined
-      ? join('/run/containers', String(context.uid), 'auth.json')
-      : join(runtimeDir, 'containers', 'auth.json');
-  const configHome = nonEmpty(env.XDG_CONFIG_HOME) ?? join(home, '.config');
-  const dockerDir = nonEmpty(env.DOCKER_CONFIG) ?? join(home, '.docker');
+  const configHome = nonEmpty(env.XDG_CONFIG_HOME);
+  const dockerDir = nonEmpty(env.DOCKER_CONFIG);
   return [
-    { path: primary, format: 'auths' },
-    { path: join(configHome, 'containers', 'auth.json'), format: 'auths' },
-    { path: join(dockerDir, 'config.json'), format: 'auths' },
+    runtimeDir === undefined
+      ? {
+          path: join('/run/containers', String(context.uid), 'auth.json'),
+          format: 'auths',
+        }
+      : {
+          path: join(runtimeDir, 'containers', 'auth.json'),
+          format: 'auths',
+          variable: 'XDG_RUNTIME_DIR',
+        },
+    {
+      path: join(configHome ?? join(home, '.config'), 'containers/auth.json'),
+      format: 'auths',
+      ...(configHome === undefined ? {} : { variable: 'XDG_CONFIG_HOME' }),
+    },
+    {
+      path: join(dockerDir ?? join(home, '.docker'), 'config.json'),
+      format: 'auths',
+      ...(dockerDir === undefined ? {} : { variable: 'DOCKER_CONFIG' }),
+    },
     { path: join(home, '.dockercfg'), format: 'legacy' },
   ];
 }

@@ -13,14 +13,15 @@
  *
  * @module
  */
-import { readFileSync, statSync } from 'node:fs';
 import type { AuthConfig } from '../auth-config.js';
 import { decodeAuthField, decodeStdBase64 } from '../config/auth-entry.js';
 import {
-  readConfigFileSync,
+  MAX_CONFIG_BYTES,
+  parseConfig,
   type RawAuthEntry,
 } from '../config/config-file.js';
 import { ConfigParseError, ConfigReadError, HelperError } from '../errors.js';
+import { decodeUtf8LikeGo } from '../internal/go-utf8.js';
 import { parseImageReference } from '../reference/image-reference.js';
 import { helperGet, type HelperCallOptions } from '../stores/helper-client.js';
 import { IDENTITY_TOKEN_USERNAME } from '../stores/helper-store.js';
@@ -30,6 +31,7 @@ import {
   type AuthFileFormat,
   type AuthFileLocation,
 } from './auth-files.js';
+import { readPodmanFile } from './podman-file.js';
 import {
   AUTH_FILES_HELPER,
   credentialHelperList,
@@ -168,6 +170,7 @@ export async function tracePodmanAuth(
     keys: lookupKeys(image.domain, image.path),
     options: { env: context.env, ...helperOptions },
     warnings: [],
+    listedAnswers: new Map(),
   };
   const trace: PodmanAuthTrace = {
     authConfig: {},
@@ -253,22 +256,50 @@ async function searchListedHelper(
     trace.steps.push(fileStep(place, 'not-read', { helper }));
     return;
   }
+  const answer = await askListedHelper(helper, search, trace);
+  if (answer instanceof HelperError) {
+    errors.push(answer);
+    const failed = { ...asked, error: answer.message };
+    trace.steps.push(fileStep(place, 'failed', failed));
+    return;
+  }
+  if (answer === undefined) {
+    trace.steps.push(fileStep(place, 'helper-not-found', asked));
+    return;
+  }
+  trace.steps.push(fileStep(place, 'found', asked));
+  trace.authConfig = answer.authConfig;
+  trace.key = answer.key;
+  trace.helper = helper;
+}
+
+/**
+ * Asks a listed helper once per lookup: a name listed again gets the
+ * same answer (containers/image would ask again), so a long list of
+ * repeated names costs one call each, not one per entry.
+ */
+async function askListedHelper(
+  helper: string,
+  search: FileSearch,
+  trace: PodmanAuthTrace,
+): Promise<Found | undefined | HelperError> {
+  if (search.listedAnswers.has(helper)) {
+    return search.listedAnswers.get(helper);
+  }
+  const namedIn = trace.registriesConf ?? 'registries.conf';
+  const options = {
+    ...search.options,
+    namedIn: `registries.conf (credential-helpers in ${namedIn})`,
+  };
+  let answer: Found | undefined | HelperError;
   try {
-    const found = await askHelper(helper, search.domain, search.options);
-    if (found === undefined) {
-      trace.steps.push(fileStep(place, 'helper-not-found', asked));
-      return;
-    }
-    trace.steps.push(fileStep(place, 'found', asked));
-    trace.authConfig = found.authConfig;
-    trace.key = found.key;
-    trace.helper = helper;
+    answer = await askHelper(helper, search.domain, options);
   } catch (error) {
     if (!(error instanceof HelperError)) throw error;
-    errors.push(error);
-    const failed = { ...asked, error: error.message };
-    trace.steps.push(fileStep(place, 'failed', failed));
+    answer = error;
   }
+  search.listedAnswers.set(helper, answer);
+  return answer;
 }
 
 function registriesConfContext(
@@ -289,6 +320,8 @@ interface FileSearch {
   keys: string[];
   options: HelperCallOptions;
   warnings: string[];
+  /** What each helper of registries.conf's list answered, by name. */
+  listedAnswers: Map<string, Found | undefined | HelperError>;
 }
 
 interface Found {
@@ -341,8 +374,12 @@ async function searchFile(
   // like an absent one, an empty helper name asks no helper
   if (helper !== undefined && helper !== '') {
     const asked = { key: domain, helper };
+    const options = {
+      ...search.options,
+      namedIn: `credHelpers in ${location.path}`,
+    };
     try {
-      const found = await askHelper(helper, domain, search.options);
+      const found = await askHelper(helper, domain, options);
       const outcome = found === undefined ? 'helper-not-found' : 'found';
       return { step: fileStep(location, outcome, asked), ...ifFound(found) };
     } catch (error) {
@@ -488,37 +525,51 @@ function usable(
 export function readPodmanAuthFile(
   location: AuthFileLocation,
 ): AuthFileContent {
-  if (location.format === 'legacy') {
-    const auths = readLegacyFile(location.path);
-    const exists = auths !== undefined;
+  const legacy = location.format === 'legacy';
+  const bytes = readPodmanFile(location.path, {
+    maxBytes: MAX_CONFIG_BYTES,
+    usualSize: 'an auth file is normally a few KiB',
+    remedy: authFileRemedy(location),
+    // as Docker's reader, which decodes auth.json: only ENOENT is "none"
+    missingCodes: legacy ? ['ENOENT', 'ENOTDIR'] : ['ENOENT'],
+  });
+  if (bytes === undefined) {
     return {
-      exists,
-      auths: auths ?? new Map(),
+      exists: false,
+      auths: new Map(),
       credHelpers: new Map(),
-      legacy: true,
+      legacy,
     };
   }
-  const config = readConfigFileSync(location.path);
-  const { exists, auths, credHelpers } = config;
-  return { exists, auths, credHelpers, legacy: false };
+  const text = decodeUtf8LikeGo(bytes);
+  if (legacy) {
+    const auths = readLegacyFile(text, location.path);
+    return { exists: true, auths, credHelpers: new Map(), legacy };
+  }
+  const { auths, credHelpers } = parseConfig(text, location.path);
+  return { exists: true, auths, credHelpers, legacy };
 }
 
-/** Reads `~/.dockercfg`: a bare map from key to `{auth, email}`;
- * undefined when there is no such file. */
-function readLegacyFile(path: string): Map<string, RawAuthEntry> | undefined {
-  let text: string;
-  try {
-    // a FIFO or a device would hang or flood the read: refuse it first
-    if (!statSync(path).isFile()) {
-      throw new ConfigReadError(path, 'it is not a regular file');
-    }
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if (error instanceof ConfigReadError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new ConfigReadError(path, String(code ?? error), { cause: error });
+/** What to do about a file of the search that cannot be read. */
+function authFileRemedy({ path, variable }: AuthFileLocation): string {
+  switch (variable) {
+    case 'REGISTRY_AUTH_FILE':
+      return (
+        'fix the file, or point REGISTRY_AUTH_FILE at another file ' +
+        '(or unset it for the default search)'
+      );
+    case undefined:
+      return 'fix the file, or move it away';
+    default:
+      return (
+        `fix the file, or move it away, or change ${variable} ` +
+        `(which puts ${path} in podman's search)`
+      );
   }
+}
+
+/** Parses `~/.dockercfg`: a bare map from key to `{auth, email}`. */
+function readLegacyFile(text: string, path: string): Map<string, RawAuthEntry> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

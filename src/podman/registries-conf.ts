@@ -18,10 +18,11 @@
  *
  * @module
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigParseError, ConfigReadError } from '../errors.js';
+import { ConfigParseError } from '../errors.js';
+import { readPodmanFile } from './podman-file.js';
 
 /** The list entry that stands for the auth files. */
 export const AUTH_FILES_HELPER = 'containers-auth.json';
@@ -34,6 +35,14 @@ export interface RegistriesConfContext {
   /** The system directory. @default '/etc/containers' */
   systemDir?: string;
 }
+
+/**
+ * The largest registries.conf (or drop-in) read. Real ones are a few KiB,
+ * mostly comments; even hundreds of `[[registry]]` tables with mirrors
+ * stay far below 1 MiB. The cap keeps a huge or endless file (a device
+ * behind the variable) from filling memory, and bounds the list.
+ */
+export const MAX_REGISTRIES_CONF_BYTES = 1024 * 1024;
 
 /** The list and the files it was read from. */
 export interface CredentialHelperList {
@@ -50,16 +59,18 @@ export interface CredentialHelperList {
  * containers/image rejects for another reason (a bad `[[registry]]`
  * table, broken TOML elsewhere) is not noticed here.
  *
- * @throws {ConfigReadError} When a file exists but cannot be read.
+ * @throws {ConfigReadError} When a file exists but cannot be read, is
+ *   not a regular file (a character device such as /dev/null is read), or
+ *   is larger than {@link MAX_REGISTRIES_CONF_BYTES}.
  * @throws {ConfigParseError} When the `credential-helpers` value is not an
- *   array of strings.
+ *   array of strings, or the TOML around it cannot be read.
  */
 export function credentialHelperList(
   context: RegistriesConfContext,
 ): CredentialHelperList {
   let list: CredentialHelperList = { helpers: [], source: null };
   for (const path of registriesConfFiles(context)) {
-    const text = readIfExists(path);
+    const text = readIfExists(path, context.env);
     if (text === undefined) continue;
     const helpers = parseCredentialHelpers(text, path);
     if (helpers !== undefined) list = { helpers, source: path };
@@ -109,18 +120,25 @@ function isFile(path: string): boolean {
   }
 }
 
-function readIfExists(path: string): string | undefined {
-  try {
-    if (!statSync(path).isFile()) {
-      throw new ConfigReadError(path, 'it is not a regular file');
-    }
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if (error instanceof ConfigReadError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new ConfigReadError(path, String(code ?? error), { cause: error });
-  }
+/**
+ * The file's text, or undefined when there is none. A character device
+ * is read as containers/image reads it: /dev/null is an empty file.
+ */
+function readIfExists(
+  path: string,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const named = env.CONTAINERS_REGISTRIES_CONF === path;
+  const bytes = readPodmanFile(path, {
+    maxBytes: MAX_REGISTRIES_CONF_BYTES,
+    usualSize: 'a registries.conf is normally a few KiB',
+    remedy: named
+      ? 'fix the file, or unset CONTAINERS_REGISTRIES_CONF'
+      : 'fix the file, or move it away',
+    missingCodes: ['ENOENT', 'ENOTDIR'],
+    readDevices: true,
+  });
+  return bytes?.toString('utf8');
 }
 
 /**
@@ -156,7 +174,10 @@ class TomlReader {
   constructor(
     private readonly text: string,
     private readonly path: string,
-  ) {}
+  ) {
+    // a byte order mark may start the file: BurntSushi/toml skips it too
+    if (text.startsWith('\uFEFF')) this.at = 1;
+  }
 
   done(): boolean {
     return this.at >= this.text.length;
@@ -202,7 +223,10 @@ class TomlReader {
   readKey(): string {
     this.skipSpaces();
     if (this.peek() === '"' || this.peek() === "'") return this.readString();
-    const match = /^[A-Za-z0-9_.-]+/.exec(this.text.slice(this.at));
+    // sticky, so each key costs its own length, not the rest of the text
+    const bareKey = /[A-Za-z0-9_.-]+/y;
+    bareKey.lastIndex = this.at;
+    const match = bareKey.exec(this.text);
     if (match === null) this.fail('expected a key');
     this.at += match[0].length;
     return match[0];
@@ -255,8 +279,13 @@ class TomlReader {
     if (size === 0 || !/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== size) {
       this.fail('bad escape in a string');
     }
+    const codePoint = parseInt(hex, 16);
+    const surrogate = codePoint >= 0xd800 && codePoint <= 0xdfff;
+    if (codePoint > 0x10ffff || surrogate) {
+      this.fail(`the escape \\${char}${hex} is not a Unicode scalar value`);
+    }
     this.at += size;
-    return String.fromCodePoint(parseInt(hex, 16));
+    return String.fromCodePoint(codePoint);
   }
 
   readStringArray(): string[] {

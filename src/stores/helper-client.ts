@@ -63,6 +63,9 @@ export interface HelperCallOptions {
   /** Stops the helper (its whole process group) and rejects with the
    * signal's reason. */
   signal?: AbortSignal;
+  /** Where the helper's name was given, for the message when it is
+   * missing ("name another one in ..."). @default 'config.json' */
+  namedIn?: string;
 }
 
 /** Credentials as a helper keeps them. */
@@ -222,21 +225,28 @@ async function runHelper(
   }
   options.signal?.throwIfAborted();
 
+  const { namedIn = 'config.json' } = options;
   const env = options.env ?? process.env;
   const program = findHelper(call.helper, env);
   if (program === undefined) {
-    throw helperError(call, 'not-found', describeMissing(call.helper, env));
+    const detail = describeMissing(call.helper, env, namedIn);
+    throw helperError(call, 'not-found', detail);
   }
   return new HelperProcess(call, program, {
     ...options,
     env,
     timeoutMs,
     maxOutputBytes,
+    namedIn,
   }).result;
 }
 
 /** Says why a helper was not found, naming no PATH entry's content. */
-function describeMissing(name: string, env: NodeJS.ProcessEnv): string {
+function describeMissing(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  namedIn: string,
+): string {
   const program = helperProgram(name);
   const dirs = (env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
   const where =
@@ -247,7 +257,7 @@ function describeMissing(name: string, env: NodeJS.ProcessEnv): string {
   const blocked = dirs.map((dir) => join(dir, program)).find(isUnexecutable);
   const hint =
     blocked === undefined
-      ? 'install the helper, or name another one in config.json'
+      ? `install the helper, or name another one in ${namedIn}`
       : `'${blocked}' exists but is not executable; make it executable`;
   return `${where}; ${hint}`;
 }
