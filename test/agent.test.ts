@@ -512,5 +512,21 @@ describe('--allow-uid', { skip: isRoot ? false : 'needs root' }, () => {
 
     assert.equal(await curlAs(65534, agent.socketPath), 0);
     assert.notEqual(await curlAs(65533, agent.socketPath), 0);
+
+    // the folder outlives the agent: its entry goes with it
+    await agent.close();
+    const after = spawnSync('getfacl', ['-pn', folder], { encoding: 'utf8' });
+    assert.doesNotMatch(after.stdout, /^user:65534:/m);
+  });
+
+  test('puts back a folder entry that was there before it', async () => {
+    spawnSync('setfacl', ['-m', 'u:65534:r', folder]);
+    const socketPath = join(folder, 'agent.sock');
+    const agent = await start({ socketPath, allowUids: [65534] });
+    const during = spawnSync('getfacl', ['-pn', folder], { encoding: 'utf8' });
+    assert.match(during.stdout, /^user:65534:r-x$/m);
+    await agent.close();
+    const after = spawnSync('getfacl', ['-pn', folder], { encoding: 'utf8' });
+    assert.match(after.stdout, /^user:65534:r--$/m);
   });
 });

@@ -24,7 +24,7 @@ import { closer, listenPrivately } from './listener.js';
 import { AllowList } from './policy.js';
 import { readBody } from './request-body.js';
 import { claimSocketPath, defaultSocketPath } from './socket-path.js';
-import { grantUidAccess } from './uid-access.js';
+import { grantUidAccess, type RevokeUidAccess } from './uid-access.js';
 
 /** The largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 4 * 1024;
@@ -136,10 +136,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const server = createAgentServer(served, helperTimeoutMs);
   await listenPrivately(server, socketPath);
   const { ino } = await lstat(socketPath);
-  const close = closer(server, socketPath, ino, options.graceMs);
+  const closeServer = closer(server, socketPath, ino, options.graceMs);
+  const revokes: RevokeUidAccess[] = [];
+  const close = async (): Promise<void> => {
+    await closeServer();
+    // splice: each is taken back once, however often close() is called
+    for (const revoke of revokes.splice(0)) await revoke();
+  };
   try {
     for (const uid of options.allowUids ?? []) {
-      await grantUidAccess(socketPath, uid);
+      revokes.push(await grantUidAccess(socketPath, uid));
     }
   } catch (error) {
     await close();

@@ -35,21 +35,45 @@ export function parseUid(text: string): number {
   return uid;
 }
 
+/** Takes back what {@link grantUidAccess} added; never throws. */
+export type RevokeUidAccess = () => Promise<void>;
+
 /**
- * Grants `uid` access to the socket at `socketPath` with `setfacl`: `rw`
- * on the socket, `x` on its folder.
+ * Lets `uid` use the socket: read-write on the socket, search on its
+ * folder. The folder outlives the agent, so the returned function puts
+ * the folder's entry for that uid back as it was: gone, or its old
+ * permissions.
  *
- * NOTE: the entry on the folder stays after the agent stops (another
- * agent may share the folder); it grants passage only, not listing.
- *
- * @throws {AgentError} when setfacl is missing or refuses.
+ * @throws {AgentError} when setfacl is missing or fails
  */
 export async function grantUidAccess(
   socketPath: string,
   uid: number,
-): Promise<void> {
+): Promise<RevokeUidAccess> {
+  const folder = dirname(socketPath);
+  const before = await userEntry(folder, uid);
   await setfacl(['-m', `u:${uid}:rw`, socketPath]);
-  await setfacl(['-m', `u:${uid}:x`, dirname(socketPath)]);
+  // search added to what the uid had, so that nothing is taken away
+  const granted = before === undefined ? 'x' : `${before.slice(0, 2)}x`;
+  await setfacl(['-m', `u:${uid}:${granted}`, folder]);
+  const restore =
+    before === undefined
+      ? ['-x', `u:${uid}`, folder]
+      : ['-m', `u:${uid}:${before}`, folder];
+  return () => setfacl(restore).catch(() => undefined);
+}
+
+/** The permissions (`r-x`) `path`'s ACL gives `uid`, or undefined when
+ * it names no such user or cannot be read (then setfacl says why). */
+function userEntry(path: string, uid: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const options = { timeout: SETFACL_TIMEOUT_MS, shell: false };
+    execFile('getfacl', ['-pn', path], options, (error, stdout) => {
+      if (error !== null) return resolve(undefined);
+      const entry = new RegExp(`^user:${uid}:([r-][w-][x-])`, 'm');
+      resolve(entry.exec(String(stdout))?.[1]);
+    });
+  });
 }
 
 function setfacl(args: string[]): Promise<void> {
