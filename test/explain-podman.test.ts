@@ -4,21 +4,17 @@
  * differ. Every file lives in a temp home; nothing real is read.
  */
 import assert from 'node:assert/strict';
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { explain } from '../src/explain/explain.js';
 import { renderText } from '../src/explain/render-text.js';
 import type { Check, ExplainReport } from '../src/explain/report.js';
 import { runCli } from './support/cli.js';
+import {
+  makeContainersHome,
+  type ContainersHome,
+} from './support/containers-home.js';
 
 // Obviously fake secrets; none may appear in a report.
 const SECRET = 'not-a-real-secret-p1';
@@ -30,21 +26,7 @@ function auth(user: string, secret: string): string {
   return Buffer.from(`${user}:${secret}`).toString('base64');
 }
 
-interface Home {
-  dir: string;
-  env: NodeJS.ProcessEnv;
-  runtimeFile: string;
-  configFile: string;
-  dockerFile: string;
-  legacyFile: string;
-  /** `~/.config/containers/registries.conf`, empty at first. */
-  registriesConf: string;
-  /** Stands for /etc/containers. */
-  systemDir: string;
-  binDir: string;
-  write(path: string, content: unknown): void;
-  writeHelper(name: string, script: string): void;
-}
+type Home = ContainersHome;
 
 let home: Home;
 beforeEach(() => {
@@ -53,47 +35,7 @@ beforeEach(() => {
 afterEach(() => rmSync(home.dir, { recursive: true, force: true }));
 
 function makeHome(): Home {
-  const dir = mkdtempSync(join(tmpdir(), 'regcred-explain-podman-'));
-  const binDir = join(dir, 'bin');
-  const toolsDir = join(dir, 'tools');
-  mkdirSync(binDir);
-  // a PATH without the machine's helpers, so no store is detected
-  mkdirSync(toolsDir);
-  symlinkSync('/usr/bin/cat', join(toolsDir, 'cat'));
-  mkdirSync(join(dir, 'run'));
-  mkdirSync(join(dir, 'etc'));
-  // the user's (empty) registries.conf: the machine's is never read
-  const registriesConf = join(dir, '.config', 'containers', 'registries.conf');
-  mkdirSync(dirname(registriesConf), { recursive: true });
-  writeFileSync(registriesConf, '');
-  const env: NodeJS.ProcessEnv = {
-    HOME: dir,
-    PATH: `${binDir}:${toolsDir}`,
-    XDG_RUNTIME_DIR: join(dir, 'run'),
-    XDG_CONFIG_HOME: join(dir, 'config'),
-  };
-  return {
-    dir,
-    env,
-    binDir,
-    runtimeFile: join(dir, 'run', 'containers', 'auth.json'),
-    configFile: join(dir, 'config', 'containers', 'auth.json'),
-    dockerFile: join(dir, '.docker', 'config.json'),
-    legacyFile: join(dir, '.dockercfg'),
-    registriesConf,
-    systemDir: join(dir, 'etc'),
-    write(path, content) {
-      mkdirSync(dirname(path), { recursive: true });
-      const text =
-        typeof content === 'string' ? content : JSON.stringify(content);
-      writeFileSync(path, text, { mode: 0o600 });
-    },
-    writeHelper(name, script) {
-      const path = join(binDir, `docker-credential-${name}`);
-      writeFileSync(path, `#!/bin/sh\n${script}\n`);
-      chmodSync(path, 0o755);
-    },
-  };
+  return makeContainersHome('regcred-explain-podman-');
 }
 
 function run(reference?: string): Promise<ExplainReport> {

@@ -13,21 +13,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { ExplainReport } from '../src/explain/report.js';
 import { findExecutable } from '../src/internal/find-executable.js';
+import {
+  makeContainersHome,
+  type ContainersHome,
+} from './support/containers-home.js';
 import { BIN, runCli, type CliRun } from './support/cli.js';
 import {
   REGISTRY_UNAVAILABLE,
@@ -73,20 +67,8 @@ interface Run {
   stderr: string;
 }
 
-/** One test's home: XDG dirs, Docker's dir, a helper dir, and envs. */
-interface Home {
-  dir: string;
-  binDir: string;
-  runtimeFile: string;
-  configFile: string;
-  dockerFile: string;
-  legacyFile: string;
-  /** `~/.config/containers/registries.conf`, empty at first. */
-  registriesConf: string;
-  /** The environment skopeo and regcred both get. */
-  env: NodeJS.ProcessEnv;
-  write(path: string, content: unknown): void;
-  writeHelper(name: string, script: string): void;
+/** One test's home (see containers-home.ts), with both tools in it. */
+interface Home extends ContainersHome {
   /** skopeo with `args`, on the network (loopback registry) or offline. */
   skopeo(
     args: string[],
@@ -101,43 +83,12 @@ interface Home {
 }
 
 function newHome(t: TestContext): Home {
-  const dir = mkdtempSync(join(tmpdir(), 'regcred-skopeo-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const binDir = join(dir, 'bin');
-  const toolsDir = join(dir, 'tools');
-  for (const sub of [binDir, toolsDir, join(dir, 'run')]) mkdirSync(sub);
-  symlinkSync('/usr/bin/cat', join(toolsDir, 'cat'));
-  // the user's registries.conf replaces the system's, for both tools
-  const registriesConf = join(dir, '.config', 'containers', 'registries.conf');
-  mkdirSync(dirname(registriesConf), { recursive: true });
-  writeFileSync(registriesConf, '');
-  const env: NodeJS.ProcessEnv = {
-    // helpers first; skopeo itself is called by its absolute path
-    PATH: `${binDir}:${toolsDir}`,
-    HOME: dir,
-    XDG_RUNTIME_DIR: join(dir, 'run'),
-    XDG_CONFIG_HOME: join(dir, 'config'),
-  };
+  const base = makeContainersHome('regcred-skopeo-');
+  t.after(() => rmSync(base.dir, { recursive: true, force: true }));
+  // helpers first on PATH; skopeo itself is called by its absolute path
+  const env = base.env;
   const home: Home = {
-    dir,
-    binDir,
-    runtimeFile: join(dir, 'run', 'containers', 'auth.json'),
-    configFile: join(dir, 'config', 'containers', 'auth.json'),
-    dockerFile: join(dir, '.docker', 'config.json'),
-    legacyFile: join(dir, '.dockercfg'),
-    registriesConf,
-    env,
-    write(path, content) {
-      mkdirSync(dirname(path), { recursive: true });
-      const text =
-        typeof content === 'string' ? content : JSON.stringify(content);
-      writeFileSync(path, text, { mode: 0o600 });
-    },
-    writeHelper(name, script) {
-      const path = join(binDir, `docker-credential-${name}`);
-      writeFileSync(path, `#!/bin/sh\n${script}\n`);
-      chmodSync(path, 0o755);
-    },
+    ...base,
     skopeo: (args, options = {}) => {
       const command = [...(options.offline ? (OFFLINE ?? []) : [])];
       command.push(SKOPEO ?? 'skopeo', ...args);
