@@ -11,6 +11,7 @@ import {
 } from '../src/registry/login.js';
 import { basicRegistry, openRegistry } from './support/http-registry.js';
 import { startServer, type TestServer } from './support/http-server.js';
+import { loginOptions } from './support/login-options.js';
 
 const PASSWORD = 'pw-Secret-1';
 let certsDir: string;
@@ -25,21 +26,14 @@ after(async () => {
   rmSync(certsDir, { recursive: true, force: true });
 });
 
-/** Options with a clean environment: no proxy, no SSL_CERT_FILE. */
+/** Login options with a clean environment: no proxy, no SSL_CERT_FILE. */
 function options(
   overrides: Partial<RegistryLoginOptions> = {},
 ): RegistryLoginOptions & { info: string[] } {
-  const info: string[] = [];
-  return {
-    serverKey: registry.host,
-    username: 'alice',
-    password: PASSWORD,
-    env: {},
-    certsDir,
-    onInfo: (line) => info.push(line),
-    info,
-    ...overrides,
-  };
+  return loginOptions(
+    { serverKey: registry.host, password: PASSWORD, certsDir },
+    overrides,
+  );
 }
 
 /** Asserts a RegistryLoginError with `code`, and returns it. */

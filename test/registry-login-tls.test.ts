@@ -14,6 +14,7 @@ import {
   makeTestCertificates,
   type TestCertificates,
 } from './support/http-tls-certs.js';
+import { loginOptions } from './support/login-options.js';
 
 const PASSWORD = 'pw-Secret-3';
 let dir: string;
@@ -46,20 +47,18 @@ function certsDirWith(host: string, files: Record<string, string>): string {
   return root;
 }
 
+/** Login options with a clean environment: no proxy, no SSL_CERT_FILE. */
 function options(
   overrides: Partial<RegistryLoginOptions> = {},
 ): RegistryLoginOptions & { info: string[] } {
-  const info: string[] = [];
-  return {
-    serverKey: secureHost,
-    username: 'alice',
-    password: PASSWORD,
-    env: {},
-    certsDir: certsDirWith(secureHost, {}),
-    onInfo: (line) => info.push(line),
-    info,
-    ...overrides,
-  };
+  return loginOptions(
+    {
+      serverKey: secureHost,
+      password: PASSWORD,
+      certsDir: certsDirWith(secureHost, {}),
+    },
+    overrides,
+  );
 }
 
 test('loginToRegistry() fails on an unknown CA and says where the CA goes', async () => {

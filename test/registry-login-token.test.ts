@@ -20,6 +20,7 @@ import {
   type TestCertificates,
 } from './support/http-tls-certs.js';
 import { tokenService } from './support/http-token-service.js';
+import { loginOptions } from './support/login-options.js';
 
 const PASSWORD = 'pw-Secret-2';
 const SERVICE = 'acceptance-registry';
@@ -60,20 +61,14 @@ beforeEach(() => {
   );
 });
 
+/** Login options with a clean environment: no proxy, no SSL_CERT_FILE. */
 function options(
   overrides: Partial<RegistryLoginOptions> = {},
 ): RegistryLoginOptions & { info: string[] } {
-  const info: string[] = [];
-  return {
-    serverKey: registry.host,
-    username: 'alice',
-    password: PASSWORD,
-    env: {},
-    certsDir,
-    onInfo: (line) => info.push(line),
-    info,
-    ...overrides,
-  };
+  return loginOptions(
+    { serverKey: registry.host, password: PASSWORD, certsDir },
+    overrides,
+  );
 }
 
 async function loginFails(
