@@ -153,7 +153,7 @@ const BAD_FILES: readonly (readonly [string, string, RegExp])[] = [
     'bad base64',
     'kind: Secret\ntype: kubernetes.io/dockerconfigjson\n' +
       'data:\n  .dockerconfigjson: "%%%"\n',
-    /not base64/,
+    /not padded standard base64/,
   ],
   ['broken JSON', '{"auths":', /not valid JSON/],
   ['bad YAML', 'kind: Secret\n  extra: indented\n', /line 2/],
@@ -276,4 +276,21 @@ test('k8s import into a detected, unusable pass store says why', async () => {
   assert.match(run.stderr, /No credential store is configured/);
   assert.match(run.stderr, /\{"auths":\{"reg\.example":\{\}\}\}/);
   assert.doesNotMatch(run.stderr, /pass-pw-456/);
+});
+
+test('k8s import refuses an auth Docker could not read back', async () => {
+  for (const auth of [
+    Buffer.from(':pw-only-secret').toString('base64'), // empty user name
+    'dTpwdw', // unpadded base64
+  ]) {
+    const path = writeFile(
+      'unusable.json',
+      JSON.stringify({ auths: { 'reg.example': { auth } } }),
+    );
+    const run = await runCli(['k8s', 'import', path], target.env);
+    assert.equal(run.status, 1, auth);
+    assert.match(run.stderr, /'auth' is unusable/);
+    assert.doesNotMatch(run.stderr, /pw-only-secret/);
+  }
+  assert.equal(existsSync(join(target.configDir, 'config.json')), false);
 });

@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { decodeAuthField, decodeStdBase64 } from '../config/auth-entry.js';
 import { readJsonValue } from '../config/json-reader.js';
-import type { JsonNode } from '../config/json-tree.js';
+import { toPlainValue, type JsonNode } from '../config/json-tree.js';
 import { RegcredError } from '../errors.js';
 import { readRegistryAddress } from '../reference/server-address.js';
 import {
@@ -89,21 +90,27 @@ function toPlain(value: YamlValue): unknown {
 }
 
 function parseJsonObject(text: string, what: string, fail: Fail): Tree {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return fail(`its ${what} is not valid JSON`);
+  const read = readJsonValue(text);
+  if (!read.ok) {
+    const { line, column } = read.position;
+    return fail(
+      `its ${what} is not valid JSON (${read.reason} at line ${line}, ` +
+        `column ${column})`,
+    );
   }
-  if (!isTree(value)) return fail(`its ${what} is not a JSON object`);
-  // JSON.parse keeps the last of two equal keys: refuse them instead, as
-  // the YAML reader does, so no entry is dropped without a word
-  const tree = readJsonValue(text);
-  const repeated = tree.ok ? repeatedKey(tree.value) : undefined;
+  if (text.slice(read.end).trim() !== '') {
+    return fail(`its ${what} has text after the JSON object`);
+  }
+  if (read.value?.kind !== 'object') {
+    return fail(`its ${what} is not a JSON object`);
+  }
+  // a plain object would keep the last of two equal keys: refuse them
+  // instead, as the YAML reader does, so no entry is dropped without a word
+  const repeated = repeatedKey(read.value);
   if (repeated !== undefined) {
     fail(`its ${what} has the key ${JSON.stringify(repeated)} twice`);
   }
-  return value;
+  return toPlainValue(read.value) as Tree;
 }
 
 /** A key that an object of the tree holds twice, if any. */
@@ -157,7 +164,7 @@ function secretServers(secret: Tree, fail: Fail): Tree {
   let json: string;
   if (typeof plain === 'string') json = plain;
   else if (typeof encoded === 'string')
-    json = decodeBase64(encoded, `its data['${dataKey}']`, fail);
+    json = decodeSecretData(encoded, `its data['${dataKey}']`, fail);
   else return fail(`it has no data['${dataKey}']`);
   const content = parseJsonObject(json, `data['${dataKey}']`, fail);
   if (legacy) return content;
@@ -184,11 +191,12 @@ function readEntry(
   let password = text('password');
   const auth = text('auth');
   if (auth !== '') {
-    const decoded = decodeBase64(auth, `${shown}: 'auth'`, fail);
-    const colon = decoded.indexOf(':');
-    if (colon === -1) fail(`${shown}: 'auth' holds no 'user:password'`);
-    username = decoded.slice(0, colon);
-    password = decoded.slice(colon + 1);
+    // Docker's rules: what it could not read back is not imported
+    const decoded = decodeAuthField(auth);
+    if (!decoded.ok)
+      return fail(`${shown}: 'auth' is unusable: ${decoded.reason}`);
+    username = decoded.username;
+    password = decoded.password;
   }
   const identityToken = text('identitytoken');
   if (username === '' && password === '' && identityToken === '') {
@@ -200,13 +208,14 @@ function readEntry(
     : { key, server, username, password, identityToken };
 }
 
-/** Strict base64 (padded or not, white space allowed), as UTF-8 text. */
-function decodeBase64(encoded: string, what: string, fail: Fail): string {
-  const compact = encoded.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
-    return fail(`${what} is not base64`);
+/** A Secret's data value: padded standard base64 (line breaks skipped),
+ * as the API server decodes it. */
+function decodeSecretData(encoded: string, what: string, fail: Fail): string {
+  const bytes = decodeStdBase64(Buffer.from(encoded, 'utf8'));
+  if (typeof bytes === 'number') {
+    return fail(`${what} is not padded standard base64 (at byte ${bytes})`);
   }
-  return Buffer.from(compact, 'base64').toString('utf8');
+  return Buffer.from(bytes).toString('utf8');
 }
 
 function isTree(value: unknown): value is Tree {
