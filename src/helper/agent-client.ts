@@ -1,12 +1,13 @@
 /**
  * A small client for the regcred agent's protocol (docs/agent-protocol.md):
  * one HTTP request per connection over the agent's unix socket, with
- * node:http only, so that `docker-credential-regcred` starts fast.
+ * node:http only, loaded when the first request is made, so that
+ * `docker-credential-regcred` starts fast.
  *
  * @module
  */
-import { request } from 'node:http';
 import { UsageError } from '../errors.js';
+import { http } from '../internal/lazy-builtins.js';
 import type { CredentialHelperStore, HelperCredentials } from './serve.js';
 
 /** An answer from the agent. */
@@ -40,7 +41,7 @@ export function askAgent(
   return new Promise((resolve, reject) => {
     const fail = (why: string) =>
       reject(new UsageError(unreachableMessage(socketPath, why)));
-    const outgoing = request(
+    const outgoing = http().request(
       {
         socketPath,
         method,

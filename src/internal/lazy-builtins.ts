@@ -17,6 +17,12 @@ export function childProcess(): typeof import('node:child_process') {
   ) as typeof import('node:child_process');
 }
 
+/** `node:http`, loaded on first use: the container helper needs it only
+ * when it asks the agent. */
+export function http(): typeof import('node:http') {
+  return requireBuiltin('node:http') as typeof import('node:http');
+}
+
 /** Tells whether a file descriptor is a terminal, loading `node:tty` on
  * first use. */
 export function isatty(fd: number): boolean {
