@@ -10,11 +10,14 @@
 // messages put there (`Bearer challenge`, `Basic auth`) are left alone.
 const AUTHORIZATION_REGEXP =
   /\b(Basic|Bearer)\s+(?!(?:auth|authentication|challenge|challenges|token|tokens|realm|credentials|scheme)\b)[A-Za-z0-9._~+/=-]+/gi;
-const SECRET_FIELD_REGEXP =
-  /("?(?:password|secret|auth|identitytoken|registrytoken|refresh_token|access_token|token)"?\s*[:=]\s*)"[^"]*"/gi;
 const SECRET_NAMES =
   'password|passwd|secret|auth|identitytoken|registrytoken|refresh_token|' +
   'access_token|token';
+// `"name": "value"` (JSON) or `name = "value"`: the quoted value is masked.
+const SECRET_FIELD_REGEXP = new RegExp(
+  `("?(?:${SECRET_NAMES})"?\\s*[:=]\\s*)"[^"]*"`,
+  'gi',
+);
 // `name=value` (a form or query field): the value is masked whatever it is.
 // A name inside a URL path (`/token`) is not a field name.
 const SECRET_FIELD_ASSIGNMENT_REGEXP = new RegExp(

@@ -109,7 +109,7 @@ export interface AuditFile {
 }
 
 /** How long an audit line may wait to be written with others. */
-export const AUDIT_FLUSH_MS = 50;
+const AUDIT_FLUSH_MS = 50;
 
 /** Queued bytes that make the audit file be written at once. */
 const AUDIT_FLUSH_BYTES = 64 * 1024;

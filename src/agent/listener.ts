@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { AgentError } from './agent-error.js';
 
 /** How long in-flight requests get to finish once the agent stops. */
-export const DEFAULT_GRACE_MS = 1_000;
+const DEFAULT_GRACE_MS = 1_000;
 
 /**
  * Listens with umask 077, then sets the socket's mode to 0600.

@@ -74,10 +74,7 @@ function isDirectory(path: string): boolean {
  * write. Group search (x) alone is accepted: it is the ACL mask that
  * `--allow-uid` leaves behind.
  */
-export async function ensurePrivateFolder(
-  folder: string,
-  uid: number,
-): Promise<void> {
+async function ensurePrivateFolder(folder: string, uid: number): Promise<void> {
   await mkdir(folder, { mode: 0o700 }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
       const code = errorCode(error);

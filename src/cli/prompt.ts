@@ -11,7 +11,7 @@ import type { Output } from './output.js';
 
 /** The most `--password-stdin` reads: a password or a token is a few KiB;
  * more is a mistake (a file piped by accident), not a secret. */
-export const MAX_STDIN_BYTES = 1024 * 1024;
+const MAX_STDIN_BYTES = 1024 * 1024;
 
 /** True when stdin is a terminal, where prompting is possible. */
 export function stdinIsTerminal(): boolean {

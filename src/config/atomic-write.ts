@@ -64,7 +64,7 @@ const TEMP_NAME_ATTEMPTS = 100;
  * Temp files left by a killed writer are removed once this old: a live
  * writer (Docker's or ours) renames its temp file within milliseconds.
  */
-export const STALE_TEMP_FILE_MS = 60_000;
+const STALE_TEMP_FILE_MS = 60_000;
 
 /** What identifies one version of a file: another write changes it. */
 export interface FileVersion {
@@ -293,18 +293,16 @@ function syncDirectory(directory: string): void {
  * the target {@link writeFileAtomic} returns, which they sit beside):
  * regular files with regcred's temp names only (never Docker's
  * `config.json` plus digits, which a user's dated backup may look like),
- * older than `maxAgeMs`. Call it while holding the config lock.
+ * older than {@link STALE_TEMP_FILE_MS}. Call it while holding the config
+ * lock.
  * Failures are ignored: a leftover temp file harms nothing but space.
  *
  * @returns How many files were removed.
  */
-export function removeStaleTempFiles(
-  path: string,
-  maxAgeMs: number = STALE_TEMP_FILE_MS,
-): number {
+export function removeStaleTempFiles(path: string): number {
   const directory = dirname(path);
   const prefix = basename(path);
-  const cutoff = Date.now() - maxAgeMs;
+  const cutoff = Date.now() - STALE_TEMP_FILE_MS;
   let names: string[];
   try {
     names = readdirSync(directory);

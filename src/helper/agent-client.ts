@@ -11,7 +11,7 @@ import { http } from '../internal/lazy-builtins.js';
 import type { CredentialHelperStore, HelperCredentials } from './serve.js';
 
 /** An answer from the agent. */
-export interface AgentAnswer {
+interface AgentAnswer {
   status: number;
   body: string;
 }
@@ -32,7 +32,7 @@ const READ_ONLY_MESSAGE =
  * @throws {UsageError} when the agent cannot be reached or does not
  *   answer in time; the message names the socket and what to do.
  */
-export function askAgent(
+function askAgent(
   socketPath: string,
   method: 'GET' | 'POST',
   path: string,

@@ -22,12 +22,10 @@ import {
 } from './serve.js';
 
 /** The program's name, as Docker runs it for `credsStore: "regcred"`. */
-export const HELPER_NAME = 'docker-credential-regcred';
+const HELPER_NAME = 'docker-credential-regcred';
 
 /** Where the credentials the helper serves come from, per `env`. */
-export function chooseHelperStore(
-  env: NodeJS.ProcessEnv,
-): CredentialHelperStore {
+function chooseHelperStore(env: NodeJS.ProcessEnv): CredentialHelperStore {
   const socket = env['REGCRED_AGENT_SOCK'];
   if (socket !== undefined && socket !== '') return agentStore(socket);
 

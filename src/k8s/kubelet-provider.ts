@@ -30,7 +30,7 @@ export const CACHE_DURATION = '5m0s';
 
 /** "Do not cache": for an answer made empty by a failing helper, which
  * may work on the next pull. */
-export const NO_CACHE_DURATION = '0s';
+const NO_CACHE_DURATION = '0s';
 
 /**
  * The key the kubelet's matcher gives Docker Hub's credentials to whatever

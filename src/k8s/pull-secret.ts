@@ -38,7 +38,7 @@ export interface SecretMetadata {
  * the byte order Go gives map keys, each entry's fields in kubectl's order
  * (username, password, email when set, auth).
  */
-export function dockerConfigJson(credentials: readonly PullCredential[]) {
+function dockerConfigJson(credentials: readonly PullCredential[]) {
   const sorted = [...credentials].sort((a, b) =>
     compareBytes(a.server, b.server),
   );

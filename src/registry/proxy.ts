@@ -122,7 +122,7 @@ function shouldBypass(
 }
 
 /** Reads NO_PROXY; entries that make no sense are skipped, as in Go. */
-export function parseNoProxy(value: string): BypassRule[] {
+function parseNoProxy(value: string): BypassRule[] {
   const rules: BypassRule[] = [];
   for (const raw of value.split(',')) {
     const entry = raw.trim().toLowerCase();

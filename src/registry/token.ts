@@ -25,7 +25,7 @@
  * @module
  */
 import { RegistryLoginError } from '../errors.js';
-import { escapeControlCharacters } from '../internal/control-characters.js';
+import { quoteServerText } from './server-text.js';
 import type { Challenge } from './challenge.js';
 import { encodeForm } from './form-encoding.js';
 import { checkRealm } from './realm.js';
@@ -179,10 +179,10 @@ function grantOf(answer: HttpAnswer, request: TokenRequest): TokenGrant {
   let why: string;
   switch (grant.kind) {
     case 'not-json':
-      // the server's own header: a C1 control can arrive as UTF-8
+      // the server's own header, quoted as all server text is
       why =
         'its answer is not JSON (content type ' +
-        `${escapeControlCharacters(contentType)})`;
+        `${quoteServerText(contentType, [])})`;
       break;
     case 'not-object':
       why = 'its answer is JSON but not an object';

@@ -28,7 +28,7 @@ import type { TlsMaterial } from './tls-material.js';
 
 /** How long a request may take with its redirects and body, as Docker's
  * client (`http.Client.Timeout`). */
-export const REQUEST_TIMEOUT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 15_000;
 
 /** How long a TCP connect plus TLS handshake may take (Go: 10 s for the
  * handshake). */

@@ -237,7 +237,6 @@ async function runHelper(
     env,
     timeoutMs,
     maxOutputBytes,
-    namedIn,
   }).result;
 }
 

@@ -84,7 +84,9 @@ export class HelperProcess {
   constructor(
     call: HelperCall,
     program: string,
-    options: Required<Omit<HelperCallOptions, 'signal' | 'stderr'>> &
+    options: Required<
+      Omit<HelperCallOptions, 'signal' | 'stderr' | 'namedIn'>
+    > &
       Pick<HelperCallOptions, 'signal' | 'stderr'>,
   ) {
     this.result = new Promise((resolve, reject) => {

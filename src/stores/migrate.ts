@@ -107,7 +107,7 @@ export function planMigration(
 }
 
 /** The credentials a helper keeps for an entry, as Docker stores them. */
-export function helperCredentialsOf(
+function helperCredentialsOf(
   key: string,
   raw: RawAuthEntry,
 ): HelperCredentials | undefined {

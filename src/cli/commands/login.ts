@@ -362,9 +362,6 @@ function authenticate(
     env,
     ...loginTimeout(env),
     ...(session.certsDir === undefined ? {} : { certsDir: session.certsDir }),
-    ...(env.REGCRED_HUB_ENDPOINT
-      ? { hubEndpoint: env.REGCRED_HUB_ENDPOINT }
-      : {}),
     // progress only: a stderr that cannot be written must not stop a login
     onInfo: (line) => {
       try {
