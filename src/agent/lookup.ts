@@ -7,8 +7,11 @@
 import type { AuthConfig } from '../auth-config.js';
 import { goCompactObject } from '../internal/go-json.js';
 import type { Resolution } from '../resolver.js';
-import { HELPER_NOT_FOUND_MESSAGE } from '../stores/helper-client.js';
-import { IDENTITY_TOKEN_USERNAME } from '../stores/helper-store.js';
+import {
+  HELPER_NOT_FOUND_MESSAGE,
+  type HelperCredentials,
+} from '../stores/helper-client.js';
+import { toHelperCredentials } from '../stores/helper-store.js';
 import type { AuditOutcome } from './audit.js';
 import type { AllowList } from './policy.js';
 
@@ -27,12 +30,6 @@ export interface Reply {
 /** Looks a config key up on the host, as CredentialResolver does. */
 export interface KeyResolver {
   resolveKey(key: string): Promise<Resolution>;
-}
-
-/** A helper's user name and secret, as `get` prints them. */
-interface HelperPair {
-  username: string;
-  secret: string;
 }
 
 const NOT_FOUND_BODY = `${HELPER_NOT_FOUND_MESSAGE}\n`;
@@ -114,13 +111,12 @@ function hasFailed(resolution: Resolution): boolean {
 }
 
 /** What a helper would print for these credentials, if anything. */
-function helperPair(config: AuthConfig): HelperPair | undefined {
-  if (config.identitytoken) {
-    return { username: IDENTITY_TOKEN_USERNAME, secret: config.identitytoken };
-  }
+function helperPair(config: AuthConfig): HelperCredentials | undefined {
   // a registry token or an undecodable `auth` has no helper form
-  if (!config.username && !config.password) return undefined;
-  return { username: config.username ?? '', secret: config.password ?? '' };
+  if (!config.identitytoken && !config.username && !config.password) {
+    return undefined;
+  }
+  return toHelperCredentials(config);
 }
 
 function notFound(

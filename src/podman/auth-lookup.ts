@@ -24,7 +24,7 @@ import { ConfigParseError, ConfigReadError, HelperError } from '../errors.js';
 import { decodeUtf8LikeGo } from '../internal/go-utf8.js';
 import { parseImageReference } from '../reference/image-reference.js';
 import { helperGet, type HelperCallOptions } from '../stores/helper-client.js';
-import { IDENTITY_TOKEN_USERNAME } from '../stores/helper-store.js';
+import { mergeHelperAnswer } from '../stores/helper-store.js';
 import {
   podmanAuthFiles,
   type AuthFileContext,
@@ -428,14 +428,7 @@ async function askHelper(
   const answer = await helperGet(helper, host, options);
   if (answer === undefined) return undefined;
   if (answer.username === '' && answer.secret === '') return undefined;
-  const authConfig: AuthConfig =
-    answer.username === IDENTITY_TOKEN_USERNAME
-      ? { serveraddress: host, identitytoken: answer.secret }
-      : {
-          username: answer.username,
-          password: answer.secret,
-          serveraddress: host,
-        };
+  const authConfig = mergeHelperAnswer(host, undefined, answer);
   return { authConfig, key: host };
 }
 

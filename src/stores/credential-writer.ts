@@ -22,7 +22,7 @@ import {
   helperStore,
   type HelperCallOptions,
 } from './helper-client.js';
-import { IDENTITY_TOKEN_USERNAME } from './helper-store.js';
+import { toHelperCredentials } from './helper-store.js';
 import {
   chooseStore,
   type StoreChoice,
@@ -87,15 +87,14 @@ export async function storeCredentials(
 
   if (store.kind === 'helper') {
     debug(`store: helper '${store.helper}' for '${key}'`);
+    const pair = toHelperCredentials({
+      username,
+      password,
+      ...(identityToken ? { identitytoken: identityToken } : {}),
+    });
     await helperStore(
       store.helper,
-      identityToken
-        ? {
-            serverURL: key,
-            username: IDENTITY_TOKEN_USERNAME,
-            secret: identityToken,
-          }
-        : { serverURL: key, username, secret: password },
+      { serverURL: key, ...pair },
       options.helper,
     );
     const fileWritten = await writePlaceholder(key, store, options);

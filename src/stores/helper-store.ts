@@ -38,6 +38,20 @@ export function mergeHelperAnswer(
   return dropEmpty(merged);
 }
 
+/**
+ * The pair a helper keeps for credentials, as Docker's native store
+ * writes it: an identity token in place of the password, under the user
+ * name `<token>`. Callers decide which empty pairs are worth keeping.
+ */
+export function toHelperCredentials(
+  config: Pick<AuthConfig, 'username' | 'password' | 'identitytoken'>,
+): HelperCredentials {
+  if (config.identitytoken) {
+    return { username: IDENTITY_TOKEN_USERNAME, secret: config.identitytoken };
+  }
+  return { username: config.username ?? '', secret: config.password ?? '' };
+}
+
 /** Removes empty string fields, which Docker leaves out when encoding. */
 export function dropEmpty(config: AuthConfig): AuthConfig {
   const out: AuthConfig = {};

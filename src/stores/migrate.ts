@@ -7,8 +7,9 @@
  *
  * @module
  */
+import type { AuthConfig } from '../auth-config.js';
 import type { ConfigFile, RawAuthEntry } from '../config/config-file.js';
-import { IDENTITY_TOKEN_USERNAME } from './helper-store.js';
+import { toHelperCredentials } from './helper-store.js';
 import { updateConfigFile } from '../config/config-update.js';
 import { loadFileEntry } from './file-store.js';
 import {
@@ -106,25 +107,26 @@ export function planMigration(
   return { helper, items };
 }
 
-/** The credentials a helper keeps for an entry, as Docker stores them. */
+/** The credentials a helper keeps for an entry, as Docker stores them;
+ * undefined when the entry has no complete pair to move. */
 function helperCredentialsOf(
+  authConfig: AuthConfig,
+): HelperCredentials | undefined {
+  if (authConfig.identitytoken) return toHelperCredentials(authConfig);
+  if (authConfig.username && authConfig.password) {
+    return toHelperCredentials(authConfig);
+  }
+  return undefined;
+}
+
+function credentialsOfRaw(
   key: string,
   raw: RawAuthEntry,
 ): HelperCredentials | undefined {
   const { authConfig, decodeError } = loadFileEntry(key, raw);
-  if (decodeError !== undefined) return undefined;
-  // Docker's native store keeps the identity token in place of the
-  // password when there is one
-  if (authConfig.identitytoken) {
-    return {
-      username: IDENTITY_TOKEN_USERNAME,
-      secret: authConfig.identitytoken,
-    };
-  }
-  if (authConfig.username && authConfig.password) {
-    return { username: authConfig.username, secret: authConfig.password };
-  }
-  return undefined;
+  return decodeError === undefined
+    ? helperCredentialsOf(authConfig)
+    : undefined;
 }
 
 function planEntry(
@@ -143,7 +145,7 @@ function planEntry(
     const reason = `its auth field cannot be decoded (${decodeError})`;
     return { key, username, action: 'undecodable', reason };
   }
-  const credentials = helperCredentialsOf(key, raw);
+  const credentials = helperCredentialsOf(authConfig);
   if (credentials !== undefined) {
     return { key, username, action: 'move', credentials };
   }
@@ -260,7 +262,7 @@ function changedMeanwhile(
   }
   for (const item of moving) {
     const raw = current.auths.get(item.key);
-    const now = raw && helperCredentialsOf(item.key, raw);
+    const now = raw && credentialsOfRaw(item.key, raw);
     const was = item.credentials;
     if (now?.username !== was?.username || now?.secret !== was?.secret) {
       return `the entry for '${item.key}' changed in config.json meanwhile`;
