@@ -8,6 +8,7 @@
 import { LoginFlagError } from '../errors.js';
 import { isatty } from '../internal/lazy-builtins.js';
 import type { Output } from './output.js';
+import { readCapped } from '../internal/read-capped.js';
 
 /** The most `--password-stdin` reads: a password or a token is a few KiB;
  * more is a mistake (a file piped by accident), not a secret. */
@@ -28,20 +29,17 @@ export function stdinIsTerminal(): boolean {
 export async function readSecretFromStdin(
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stdin) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    size += bytes.length;
-    if (size > MAX_STDIN_BYTES) {
-      throw new LoginFlagError(
-        `More than ${MAX_STDIN_BYTES} bytes on stdin for --password-stdin; ` +
-          'pipe only the password or token',
-      );
-    }
-    chunks.push(bytes);
+  const bytes = await readCapped(
+    stdin as AsyncIterable<Buffer | string>,
+    MAX_STDIN_BYTES,
+  );
+  if (bytes === undefined) {
+    throw new LoginFlagError(
+      `More than ${MAX_STDIN_BYTES} bytes on stdin for --password-stdin; ` +
+        'pipe only the password or token',
+    );
   }
-  return dropOneLineEnding(Buffer.concat(chunks).toString('utf8'));
+  return dropOneLineEnding(bytes.toString('utf8'));
 }
 
 /**

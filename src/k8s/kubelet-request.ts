@@ -9,6 +9,7 @@
  * @module
  */
 import { escapeControlCharacters } from '../internal/control-characters.js';
+import { readCapped } from '../internal/read-capped.js';
 
 /** The exchange version regcred speaks first. */
 export const PROVIDER_API_V1 = 'credentialprovider.kubelet.k8s.io/v1';
@@ -56,19 +57,13 @@ const WHAT_TO_SEND =
 export async function readCredentialProviderRequest(
   input: AsyncIterable<Buffer | string>,
 ): Promise<RequestReading> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of input) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += bytes.length;
-    if (size > MAX_REQUEST_BYTES) {
-      return refuse(
-        `The request on stdin is larger than ${MAX_REQUEST_BYTES} bytes`,
-      );
-    }
-    chunks.push(bytes);
+  const bytes = await readCapped(input, MAX_REQUEST_BYTES);
+  if (bytes === undefined) {
+    return refuse(
+      `The request on stdin is larger than ${MAX_REQUEST_BYTES} bytes`,
+    );
   }
-  return parseCredentialProviderRequest(Buffer.concat(chunks));
+  return parseCredentialProviderRequest(bytes);
 }
 
 /** Checks the bytes of a request: JSON, `kind`, `apiVersion`, `image`. */

@@ -23,6 +23,7 @@ import { storeCredentials } from '../../stores/credential-writer.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, createCliResolver, createCliWriterOptions } from '../main.js';
 import { printableInline } from '../output.js';
+import { readCapped } from '../../internal/read-capped.js';
 
 const SUBCOMMANDS =
   "'regcred k8s secret NAME [REGISTRY...]' or 'regcred k8s import FILE'";
@@ -186,7 +187,7 @@ const MAX_SECRET_FILE_BYTES = 4 * 1024 * 1024;
  * /dev/stdin works too; anything is read only up to the cap. */
 async function readText(file: string): Promise<string> {
   if (file === '-') {
-    return readCapped(process.stdin, 'standard input');
+    return readWithin(process.stdin, 'standard input');
   }
   try {
     const opened = await open(file, 'r');
@@ -194,7 +195,7 @@ async function readText(file: string): Promise<string> {
       if ((await opened.stat()).isDirectory()) {
         throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
       }
-      return await readCapped(opened.createReadStream(), `'${file}'`);
+      return await readWithin(opened.createReadStream(), `'${file}'`);
     } finally {
       await opened.close().catch(() => undefined);
     }
@@ -210,18 +211,13 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-async function readCapped(
-  stream: AsyncIterable<Buffer>,
+async function readWithin(
+  input: AsyncIterable<Buffer | string>,
   what: string,
 ): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > MAX_SECRET_FILE_BYTES) throw tooLarge(what);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = await readCapped(input, MAX_SECRET_FILE_BYTES);
+  if (bytes === undefined) throw tooLarge(what);
+  return bytes.toString('utf8');
 }
 
 function tooLarge(what: string): RegcredError {
