@@ -12,6 +12,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { AgentError } from './agent-error.js';
+import { hexEscape } from '../internal/control-characters.js';
 
 /** What became of a request, as its audit line says. */
 export type AuditOutcome =
@@ -94,10 +95,7 @@ export function auditValue(value: string): string {
     masked.length > MAX_VALUE_LENGTH
       ? `${masked.slice(0, MAX_VALUE_LENGTH)}...`
       : masked;
-  return capped.replace(
-    UNSAFE_CHARACTER_REGEXP,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  return capped.replace(UNSAFE_CHARACTER_REGEXP, hexEscape);
 }
 
 /** An audit file opened for appending. */

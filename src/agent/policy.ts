@@ -36,8 +36,8 @@ export class AllowList {
   constructor(registries: readonly string[]) {
     if (registries.length === 0) {
       throw new UsageError(
-        'The agent needs at least one registry to allow, ' +
-          "e.g. 'regcred agent --allow ghcr.io'",
+        "'agent' needs at least one --allow REGISTRY, " +
+          "e.g. 'regcred agent --allow ghcr.io --allow docker.io'",
       );
     }
     const keys = registries.map((registry) => readRegistryAddress(registry));

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { AgentError } from './agent-error.js';
+import { shellWord } from '../internal/shell-word.js';
 
 /** The socket's name in `$XDG_RUNTIME_DIR`. */
 const RUNTIME_SOCKET_NAME = 'regcred-agent.sock';
@@ -20,9 +21,6 @@ const MAX_SOCKET_PATH_BYTES = 107;
 
 /** How long to wait for a socket's owner to answer before calling it stale. */
 const PROBE_TIMEOUT_MS = 1_000;
-
-/** Characters a shell takes literally, so the path needs no quotes. */
-const SHELL_SAFE_REGEXP = /^[A-Za-z0-9_./:@%+,-]+$/;
 
 /**
  * The default socket path, created nothing: `$XDG_RUNTIME_DIR/
@@ -181,10 +179,7 @@ function isAnswering(path: string): Promise<boolean> {
  * single quotes, so `eval "$(regcred agent …)"` stays safe.
  */
 export function shellExportLine(path: string): string {
-  const value = SHELL_SAFE_REGEXP.test(path)
-    ? path
-    : `'${path.replaceAll("'", `'\\''`)}'`;
-  return `REGCRED_AGENT_SOCK=${value}; export REGCRED_AGENT_SOCK;\n`;
+  return `REGCRED_AGENT_SOCK=${shellWord(path)}; export REGCRED_AGENT_SOCK;\n`;
 }
 
 function errorCode(error: unknown): string {

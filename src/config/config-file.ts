@@ -28,6 +28,7 @@ import { decodeUtf8LikeGo } from '../internal/go-utf8.js';
 import {
   decodeGoValue,
   findGoField,
+  goMap,
   type GoType,
   type GoValue,
 } from './go-decode.js';
@@ -324,11 +325,11 @@ function describeReadFailure(code: string | undefined, error: unknown): string {
 function toModel(struct: GoValue, path: string): Omit<ConfigFile, 'raw'> {
   const fields = struct instanceof Map ? struct : new Map<string, GoValue>();
   const auths = new Map<string, RawAuthEntry>();
-  for (const [key, entry] of asMap(fields.get('auths'))) {
+  for (const [key, entry] of goMap(fields.get('auths'))) {
     auths.set(key, toRawAuthEntry(entry));
   }
   const credHelpers = new Map<string, string>();
-  for (const [key, helper] of asMap(fields.get('credHelpers'))) {
+  for (const [key, helper] of goMap(fields.get('credHelpers'))) {
     credHelpers.set(key, asString(helper));
   }
   return {
@@ -341,16 +342,13 @@ function toModel(struct: GoValue, path: string): Omit<ConfigFile, 'raw'> {
   };
 }
 
-function toRawAuthEntry(entry: GoValue): RawAuthEntry {
+/** A decoded auth entry's string fields, as config.json spells them. */
+export function toRawAuthEntry(entry: GoValue): RawAuthEntry {
   const raw: RawAuthEntry = {};
-  for (const [field, value] of asMap(entry)) {
+  for (const [field, value] of goMap(entry)) {
     if (typeof value === 'string') raw[field as keyof RawAuthEntry] = value;
   }
   return raw;
-}
-
-function asMap(value: GoValue): Map<string, GoValue> {
-  return value instanceof Map ? value : new Map();
 }
 
 function asString(value: GoValue): string {

@@ -37,11 +37,13 @@ import {
   PROXY_CONFIG_TYPE,
   type ConfigFile,
   type GoStructType,
+  toRawAuthEntry,
   type RawAuthEntry,
 } from './config-file.js';
 import {
   decodeGoValue,
   findGoField,
+  goMap,
   type GoType,
   type GoValue,
 } from './go-decode.js';
@@ -164,12 +166,12 @@ function knownFieldNode(
   let value = decoded.get(name);
   if (name === 'auths') {
     const entries = lastEntryNodes(document, 'auths');
-    return authsNode(asMap(value), entries, change.auths);
+    return authsNode(goMap(value), entries, change.auths);
   }
   if (name === 'HttpHeaders') value = withoutUserAgent(value);
   if (isEmptyGoValue(value)) return undefined;
   if (name === 'proxies') {
-    return proxiesNode(asMap(value), lastEntryNodes(document, 'proxies'));
+    return proxiesNode(goMap(value), lastEntryNodes(document, 'proxies'));
   }
   return goValueNode(value, type);
 }
@@ -269,14 +271,6 @@ function writtenAuthFields(entry: RawAuthEntry): JsonMember[] {
   return members;
 }
 
-function toRawAuthEntry(struct: GoValue): RawAuthEntry {
-  const entry: RawAuthEntry = {};
-  for (const [field, value] of asMap(struct)) {
-    if (typeof value === 'string') entry[field as keyof RawAuthEntry] = value;
-  }
-  return entry;
-}
-
 function authFieldOf(key: string): string | undefined {
   return findGoField(key, AUTH_FIELDS);
 }
@@ -374,10 +368,6 @@ function sortGoKeys(keys: Iterable<string>): string[] {
   const encoded = [...keys].map((key) => ({ key, bytes: Buffer.from(key) }));
   encoded.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
   return encoded.map(({ key }) => key);
-}
-
-function asMap(value: GoValue): Map<string, GoValue> {
-  return value instanceof Map ? value : new Map();
 }
 
 function objectNode(members: JsonMember[]): JsonObject {

@@ -11,9 +11,9 @@
 import { decodeAuthField } from './auth-entry.js';
 import {
   decodeGoValue,
+  goMap,
   type GoDecodeProblem,
   type GoType,
-  type GoValue,
 } from './go-decode.js';
 import { moreJsonFollows, readJsonValue } from './json-reader.js';
 
@@ -93,8 +93,8 @@ export function parseDockerAuthConfig(value: string): DockerAuthConfigResult {
 
   // every entry must carry a decodable auth
   const auths = new Map<string, { username: string; password: string }>();
-  for (const [key, entry] of asMap(asMap(decoded.value).get('auths'))) {
-    const auth = asMap(entry).get('auth');
+  for (const [key, entry] of goMap(goMap(decoded.value).get('auths'))) {
+    const auth = goMap(entry).get('auth');
     if (typeof auth !== 'string' || auth === '') {
       return refuse(`the entry for '${key}' has no 'auth', or an empty one`);
     }
@@ -125,8 +125,4 @@ function describeProblem(problem: GoDecodeProblem): string {
     `${named} ${scope} is not allowed (at ${where}); only "auths" ` +
     'and, in each entry, "auth" are'
   );
-}
-
-function asMap(value: GoValue): Map<string, GoValue> {
-  return value instanceof Map ? value : new Map();
 }

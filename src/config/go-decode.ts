@@ -44,6 +44,11 @@ export type GoType =
  */
 export type GoValue = string | GoValue[] | Map<string, GoValue> | undefined;
 
+/** A decoded struct or map as a Map; anything else (null) as an empty one. */
+export function goMap(value: GoValue): Map<string, GoValue> {
+  return value instanceof Map ? value : new Map();
+}
+
 /** Options of {@link decodeGoValue}. */
 export interface GoDecodeOptions {
   /**

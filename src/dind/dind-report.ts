@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { shellWord } from '../internal/shell-word.js';
 import {
   chooseAgentSocket,
   probeAgent,
@@ -22,7 +23,6 @@ import {
   type HelperFiles,
 } from './helper-files.js';
 import { buildRecipes, type Recipe, type RecipeName } from './recipes.js';
-import { shellWord } from './render-text.js';
 
 /** One check of a path or program the recipes rely on. */
 export interface DindCheck {

@@ -6,6 +6,7 @@
  * @module
  */
 import type { DindReport } from './dind-report.js';
+import { shellWord } from '../internal/shell-word.js';
 import { EXAMPLE_IMAGE, type Recipe } from './recipes.js';
 
 /** Renders the report; the text ends with a newline. */
@@ -66,15 +67,6 @@ function dockerRunLines(recipe: Recipe): string[] {
   const command = recipe.containerCommand.map(shellWord).join(' ');
   lines.push(`       ${EXAMPLE_IMAGE} ${command}`);
   return lines;
-}
-
-const PLAIN_SHELL_REGEXP = /^[A-Za-z0-9_./:@%+=,-]+$/;
-
-/** Quotes a word for a POSIX shell when it needs it. */
-export function shellWord(word: string): string {
-  return PLAIN_SHELL_REGEXP.test(word)
-    ? word
-    : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 const WIDTH = 78;

@@ -28,6 +28,7 @@ import {
   goCompactObject,
 } from '../internal/go-json.js';
 import type { HelperCredentials } from '../stores/helper-client.js';
+import { goTrimSpace } from '../internal/go-strings.js';
 
 export type { HelperCredentials };
 
@@ -305,16 +306,6 @@ async function readLines(
     .split('\n')
     .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
     .join('');
-}
-
-/** Unicode White_Space, as Go's strings.TrimSpace has it. */
-const GO_SPACE =
-  '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a' +
-  '\\u2028\\u2029\\u202f\\u205f\\u3000';
-const GO_TRIM_SPACE_REGEXP = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'g');
-
-function goTrimSpace(text: string): string {
-  return text.replace(GO_TRIM_SPACE_REGEXP, '');
 }
 
 /** A Go-style flag: `-v`, `--v`, `-version` or `--version`. */

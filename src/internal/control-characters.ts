@@ -22,6 +22,7 @@ export function escapeControlCharactersButLayout(text: string): string {
   return text.replace(CONTROL_BUT_LINE_BREAKS_REGEXP, hexEscape);
 }
 
-function hexEscape(char: string): string {
+/** `\xNN` for one character below U+0100. */
+export function hexEscape(char: string): string {
   return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
 }

@@ -30,6 +30,7 @@ import {
   type HelperCall,
   type HelperExit,
 } from './helper-process.js';
+import { goTrimSpace } from '../internal/go-strings.js';
 
 /** What a helper prints, on a non-zero exit, when it has no credentials. */
 export const HELPER_NOT_FOUND_MESSAGE =
@@ -37,14 +38,6 @@ export const HELPER_NOT_FOUND_MESSAGE =
 
 /** How much of a helper's output an error message quotes. */
 const EXCERPT_CHARS = 200;
-
-/** Unicode White_Space, as Go's unicode.IsSpace has it. */
-const GO_SPACE =
-  '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a' +
-  '\\u2028\\u2029\\u202f\\u205f\\u3000';
-
-/** Go's strings.TrimSpace: that white space, at either end. */
-const GO_TRIM_SPACE_REGEXP = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'g');
 
 /** Control characters, kept out of messages a terminal will show. */
 // eslint-disable-next-line no-control-regex
@@ -121,10 +114,6 @@ function excerpt(text: string): string {
   const chars = Array.from(line);
   if (chars.length <= EXCERPT_CHARS) return line;
   return `${chars.slice(0, EXCERPT_CHARS).join('')}…`;
-}
-
-function goTrimSpace(text: string): string {
-  return text.replace(GO_TRIM_SPACE_REGEXP, '');
 }
 
 /** Docker's type for a `get` answer. */

@@ -13,6 +13,7 @@ import { UsageError } from '../../errors.js';
 import { DEFAULT_CACHE_TTL_MS } from '../../resolver.js';
 import type { CommandContext } from '../main.js';
 import { EXIT } from '../main.js';
+import { AllowList } from '../../agent/policy.js';
 
 /** The longest cache --cache-ttl accepts, in seconds: the cache is meant
  * to absorb bursts (a pull of many layers), not to outlive a logout. */
@@ -25,12 +26,8 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export async function runAgent(context: CommandContext): Promise<number> {
   const { line, out, env, helperTimeoutMs } = context;
   const allow = (line.options.allow as string[] | undefined) ?? [];
-  if (allow.length === 0) {
-    throw new UsageError(
-      "'agent' needs at least one --allow REGISTRY, " +
-        "e.g. 'regcred agent --allow ghcr.io --allow docker.io'",
-    );
-  }
+  // checked before the audit file is created: the agent's own check
+  new AllowList(allow);
   if (line.positionals.length > 0) {
     throw new UsageError(
       `'agent' takes no arguments; unexpected '${line.positionals[0]}'`,
