@@ -30,6 +30,7 @@ import {
   type IpBytes,
   type IpNetwork,
 } from './ip-address.js';
+import { splitHostPort } from './endpoints.js';
 
 /** The proxy settings read from an environment. */
 export interface ProxySettings {
@@ -142,10 +143,11 @@ function parseNoProxy(value: string): BypassRule[] {
 function hostRule(entry: string): BypassRule | undefined {
   let host = entry;
   let port = '';
-  const split = splitEntryPort(entry);
+  // as Go's net.SplitHostPort: an entry it cannot split is all host
+  const split = splitHostPort(entry);
   if (split !== undefined) {
-    if (split.host === '') return undefined;
-    ({ host, port } = split);
+    if (split.hostname === '') return undefined;
+    ({ hostname: host, port } = split);
   }
   const address = parseIp(host);
   if (address !== undefined) return { kind: 'ip', address, port };
@@ -156,18 +158,6 @@ function hostRule(entry: string): BypassRule | undefined {
   if (host.startsWith('*.')) host = host.slice(1);
   const exact = !host.startsWith('.');
   return { kind: 'domain', suffix: exact ? `.${host}` : host, port, exact };
-}
-
-/** `host:port` or `[v6]:port` of a NO_PROXY entry, as Go splits it. */
-function splitEntryPort(
-  entry: string,
-): { host: string; port: string } | undefined {
-  const colon = entry.lastIndexOf(':');
-  if (colon === -1) return undefined;
-  let host = entry.slice(0, colon);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  else if (host.includes(':') || host.startsWith('[')) return undefined;
-  return { host, port: entry.slice(colon + 1) };
 }
 
 function proxyChoice(
