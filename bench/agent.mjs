@@ -1,5 +1,8 @@
 // The container side of `regcred agent`, against its peer in one run.
-// Every client runs in this process; the agent is a separate process.
+// The agent is a process of its own. The load's clients are one small C
+// program, bench/load-client.c, compiled with `cc` (or $CC) at the start:
+// a Node.js client stalls now and then for its own garbage collection,
+// and on two shared cores those stalls were half of the latency measured.
 //
 // 1. A forwarded `get` through the sh helper `regcred dind` writes,
 //    against `docker-credential-pass get` of a real pass store.
@@ -20,8 +23,8 @@
 // server (bench/bare-server.mjs) answering a fixed body over the same
 // protocol, measured the same way in the same run.
 // Needs a build (`npm run build && npm run build:test`, which
-// `npm run bench` does) and, for the pass comparison, Debian's pass,
-// gnupg and golang-docker-credential-helpers.
+// `npm run bench` does), a C compiler for the load, and, for the pass
+// comparison, Debian's pass, gnupg and golang-docker-credential-helpers.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import {
@@ -31,11 +34,9 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { ms, ratioOf, row, verdict } from './table.mjs';
 
 const ROUNDS = Number(process.env.BENCH_AGENT_ROUNDS ?? 30);
@@ -60,7 +61,7 @@ const P99_GOAL_MS = 2;
  */
 const MEMORY_GOAL_MIB = 5;
 
-/** Monotonic milliseconds, the clock the schedule worker uses too. */
+/** Monotonic milliseconds. */
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 function percentile(values, fraction) {
@@ -220,38 +221,23 @@ function benchHelpers(shHelper, socket, pass) {
   ];
 }
 
-/** The raw request for one get, as the sh helper's socat and nc clients
- * send it: HTTP/1.1 with a body, one request per connection. */
-const GET_REQUEST = Buffer.from(
-  'POST /v1/get HTTP/1.1\r\nHost: regcred-agent\r\n' +
-    `Content-Length: ${Buffer.byteLength(REGISTRY)}\r\n` +
-    `Connection: close\r\n\r\n${REGISTRY}`,
-);
-
 /**
- * One get over a new connection; resolves to undefined or the failure.
- * The load generator speaks the protocol on a bare socket, as the sh
- * helper does, rather than through node:http's client: on two shared
- * cores every microsecond the clients spend is taken from the server
- * they measure. The answer counts once the agent has closed the
- * connection, after its whole body.
+ * Compiles the load generator (bench/load-client.c) into `dir`; returns
+ * its path, or undefined with the reason logged when no C compiler works.
  */
-function agentGet(socket) {
-  return new Promise((done) => {
-    const chunks = [];
-    const connection = createConnection(socket);
-    connection.setTimeout(10_000, () =>
-      connection.destroy(new Error('timed out')),
-    );
-    connection.on('data', (chunk) => chunks.push(chunk));
-    connection.on('error', (error) => done(error.code ?? error.message));
-    connection.on('end', () => {
-      const head = Buffer.concat(chunks).toString('latin1', 0, 12);
-      const status = head.slice(9, 12);
-      done(status === '200' ? undefined : `HTTP ${status || 'none'}`);
-    });
-    connection.end(GET_REQUEST);
+function compileLoadClient(dir, log) {
+  const source = new URL('./load-client.c', import.meta.url).pathname;
+  const program = join(dir, 'load-client');
+  const compiler = process.env.CC ?? 'cc';
+  const built = spawnSync(compiler, ['-O2', '-o', program, source], {
+    encoding: 'utf8',
   });
+  if (built.status === 0) return program;
+  log(
+    `agent: cannot compile bench/load-client.c with ${compiler}: ` +
+      (built.error?.code ?? built.stderr.trim()),
+  );
+  return undefined;
 }
 
 /** Failures counted by kind. */
@@ -278,16 +264,44 @@ class Errors {
 }
 
 /**
- * Send times for `clients` clients, each on its own schedule: a random
- * start within one period, then periods jittered by ±50 %, so together
- * they offer `perSecond` gets a second.
+ * Runs the load generator; resolves with each get's send lag and latency
+ * (ms) and the run's length in seconds, and counts failures in `errors`.
  */
-function openLoopSchedule(clients, perSecond, total, start) {
+async function runLoadClient(loadClient, args, errors, input = '') {
+  const child = spawn(loadClient, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.end(input);
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const [status] = await once(child, 'close');
+  if (status !== 0) throw new Error(`load-client exited ${status}`);
+  const lines = out.trimEnd().split('\n');
+  const seconds = Number(/^# seconds (\S+)$/.exec(lines.pop())?.[1]);
+  const lags = new Float64Array(lines.length);
+  const latencies = new Float64Array(lines.length);
+  lines.forEach((line, index) => {
+    const [lag, latency, outcome] = line.split(' ');
+    lags[index] = Number(lag);
+    latencies[index] = Number(latency);
+    // an HTTP status, or what failed: ECONNREFUSED, timed-out, …
+    if (outcome !== '200') {
+      errors.add(/^\d{3}$/.test(outcome) ? `HTTP ${outcome}` : outcome);
+    }
+  });
+  return { lags, latencies, seconds };
+}
+
+/**
+ * Send times, in ms from the start, for `clients` clients, each on its
+ * own schedule: a random start within one period, then periods jittered
+ * by ±50 %, so together they offer `perSecond` gets a second.
+ */
+function openLoopSchedule(clients, perSecond, total) {
   const period = (clients / perSecond) * 1000;
   const perClient = Math.ceil(total / clients);
   const times = [];
   for (let client = 0; client < clients; client++) {
-    let time = start + Math.random() * period;
+    let time = Math.random() * period;
     for (let i = 0; i < perClient && times.length < total; i++) {
       times.push(time);
       time += period * (0.5 + Math.random());
@@ -297,70 +311,45 @@ function openLoopSchedule(clients, perSecond, total, start) {
 }
 
 /** The open loop; latency from each get's scheduled send time. */
-export async function openLoop(socket) {
+async function openLoop(loadClient, socket) {
   const schedule = openLoopSchedule(
     CLIENTS,
     OFFERED_PER_SECOND,
     OPEN_LOOP_GETS,
-    now() + 200,
   );
-  const latencies = new Float64Array(schedule.length);
-  const lags = new Float64Array(schedule.length);
+  const offsets = Array.from(schedule, (time) => time.toFixed(4));
   const errors = new Errors();
-  let answered = 0;
-  let lastAnswer = 0;
-  const clock = new Worker(new URL('./schedule-worker.mjs', import.meta.url), {
-    workerData: { times: schedule },
-  });
-  await new Promise((done, fail) => {
-    clock.on('error', fail);
-    clock.on('message', (due) => {
-      for (const index of due) {
-        lags[index] = now() - schedule[index];
-        void agentGet(socket).then((failure) => {
-          lastAnswer = now();
-          latencies[index] = lastAnswer - schedule[index];
-          errors.add(failure);
-          if (++answered === schedule.length) done();
-        });
-      }
-    });
-  });
-  await clock.terminate();
-  const seconds = (lastAnswer - schedule[0]) / 1000;
-  return {
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    lagP99: percentile(lags, 0.99),
+  const run = await runLoadClient(
+    loadClient,
+    [socket, REGISTRY, 'open'],
     errors,
-    // for a closer look, e.g. when the latencies cluster in time
-    schedule,
-    latencies,
-    achieved: schedule.length / seconds,
+    `${offsets.join('\n')}\n`,
+  );
+  return {
+    p50: percentile(run.latencies, 0.5),
+    p99: percentile(run.latencies, 0.99),
+    lagP99: percentile(run.lags, 0.99),
+    errors,
+    achieved: schedule.length / run.seconds,
   };
 }
 
 /**
  * The closed loop: each client sends its next get when the last one is
- * answered. Calls `halfway` once half of the gets are answered.
+ * answered. Runs in two halves, and calls `halfway` between them.
  */
-export async function closedLoop(socket, total, halfway) {
-  const latencies = new Float64Array(total);
-  let next = 0;
-  let answered = 0;
+async function closedLoop(loadClient, socket, total, halfway) {
   const errors = new Errors();
-  const client = async () => {
-    while (next < total) {
-      const index = next++;
-      const started = now();
-      errors.add(await agentGet(socket));
-      latencies[index] = now() - started;
-      if (++answered === total / 2) halfway?.();
-    }
-  };
-  const started = now();
-  await Promise.all(Array.from({ length: CLIENTS }, client));
-  const seconds = (now() - started) / 1000;
+  const halves = [];
+  for (const gets of [Math.floor(total / 2), Math.ceil(total / 2)]) {
+    if (halves.length === 1) halfway?.();
+    const args = [socket, REGISTRY, 'closed', String(gets), String(CLIENTS)];
+    halves.push(await runLoadClient(loadClient, args, errors));
+  }
+  const latencies = Float64Array.from(
+    halves.flatMap((half) => Array.from(half.latencies)),
+  );
+  const seconds = halves[0].seconds + halves[1].seconds;
   return {
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
@@ -399,18 +388,36 @@ async function shHelperLoad(shHelper, socket) {
 }
 
 /** The floor's figures: the bare server, warmed up, then the open loop. */
-async function benchFloor(dir) {
+async function benchFloor(loadClient, dir) {
   const bare = await startBareServer(dir);
   try {
-    const closed = await closedLoop(bare.socket, FLOOR_CLOSED_LOOP_GETS);
-    const open = await openLoop(bare.socket);
+    const closed = await closedLoop(
+      loadClient,
+      bare.socket,
+      FLOOR_CLOSED_LOOP_GETS,
+    );
+    const open = await openLoop(loadClient, bare.socket);
     return { closed, open };
   } finally {
     await bare.stop();
   }
 }
 
-function loadRows(open, closed, sh, floor) {
+/** The load rows, or one 'skipped' row without a load generator. */
+function loadRows(open, closed, floor) {
+  if (open === undefined) {
+    return [
+      row(
+        `agent \`get\` under ${CLIENTS} clients`,
+        'skipped (bench/load-client.c did not compile: install a C ' +
+          'compiler, or set CC)',
+        '—',
+        '—',
+        `p99 ≤ ${P99_GOAL_MS} ms, no errors`,
+        'missed',
+      ),
+    ];
+  }
   const openMet = open.p99 <= P99_GOAL_MS && open.errors.total === 0;
   const littleMs = (CLIENTS / closed.perSecond) * 1000;
   return [
@@ -438,17 +445,20 @@ function loadRows(open, closed, sh, floor) {
         `${ms(littleMs)} mean`,
       'reported',
     ),
-    row(
-      `agent \`get\` through the sh helper: ${SH_HELPER_CONCURRENCY} at ` +
-        `a time, ${SH_HELPER_GETS} gets`,
-      `${Math.round(sh.perSecond)} gets/s, p50 ${ms(sh.p50)}, ` +
-        `p99 ${ms(sh.p99)}, ${sh.errors}`,
-      '—',
-      '—',
-      '—',
-      'reported',
-    ),
   ];
+}
+
+function shHelperRow(sh) {
+  return row(
+    `agent \`get\` through the sh helper: ${SH_HELPER_CONCURRENCY} at ` +
+      `a time, ${SH_HELPER_GETS} gets`,
+    `${Math.round(sh.perSecond)} gets/s, p50 ${ms(sh.p50)}, ` +
+      `p99 ${ms(sh.p99)}, ${sh.errors}`,
+    '—',
+    '—',
+    '—',
+    'reported',
+  );
 }
 
 function describeOpen(open) {
@@ -466,6 +476,10 @@ function describeClosed(closed) {
 }
 
 function memoryRow(atStart, halfway, atEnd) {
+  if (Number.isNaN(halfway)) {
+    const measure = 'agent RSS under load';
+    return row(measure, 'skipped (no load)', '—', '—', '—', 'reported');
+  }
   const growth = atEnd - halfway;
   const lastGets = CLOSED_LOOP_GETS / 2 + OPEN_LOOP_GETS;
   return row(
@@ -508,23 +522,32 @@ export async function benchAgent(log = console.error) {
     const shHelper = writeShHelper(dir);
     log('agent: forwarded gets through the helpers and pass');
     const helperRows = benchHelpers(shHelper, agent.socket, pass);
-    // the closed loop first: it also warms up the agent (JIT, heap size)
-    // and the clients for the open loop
-    log('agent: closed loop');
+    const loadClient = compileLoadClient(dir, log);
+    let closed, open, floor;
     let halfway = NaN;
-    const closed = await closedLoop(agent.socket, CLOSED_LOOP_GETS, () => {
-      halfway = rssMiB(agent.pid);
-    });
-    log('agent: open loop');
-    const open = await openLoop(agent.socket);
+    if (loadClient !== undefined) {
+      // the closed loop first: it also warms up the agent (JIT, heap size)
+      log('agent: closed loop');
+      closed = await closedLoop(
+        loadClient,
+        agent.socket,
+        CLOSED_LOOP_GETS,
+        () => (halfway = rssMiB(agent.pid)),
+      );
+      log('agent: open loop');
+      open = await openLoop(loadClient, agent.socket);
+    }
     const atEnd = rssMiB(agent.pid);
     log('agent: through the sh helper');
     const sh = await shHelperLoad(shHelper, agent.socket);
-    log('agent: the floor, a bare node:http server');
-    const floor = await benchFloor(dir);
+    if (loadClient !== undefined) {
+      log('agent: the floor, a bare node:http server');
+      floor = await benchFloor(loadClient, dir);
+    }
     return [
       ...helperRows,
-      ...loadRows(open, closed, sh, floor),
+      ...loadRows(open, closed, floor),
+      shHelperRow(sh),
       memoryRow(atStart, halfway, atEnd),
     ];
   } finally {
