@@ -18,7 +18,7 @@
  * the HTTP status or the error (e.g. "0.012 0.410 200", "0.020 0.0
  * ECONNREFUSED"). Open-loop latency counts from the scheduled send time,
  * so a late send cannot hide its delay. A last line "# seconds S" gives
- * the run's length.
+ * the run's length, from the first send to the last answer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -185,9 +185,13 @@ static double run(size_t clients)
     if (epoll_ctl(poller, EPOLL_CTL_ADD, timer, &timer_event) != 0)
         fail("epoll_ctl");
 
+    /* the run's length counts from the first send (open: as scheduled) */
     double started = now_ms(), checked = started;
     size_t next = 0, ended = 0;
-    if (clients == 0 && get_count > 0) arm(timer, gets[0].due);
+    if (clients == 0 && get_count > 0) {
+        started = gets[0].due;
+        arm(timer, started);
+    }
 
     struct epoll_event events[64];
     while (ended < get_count) {
