@@ -3,9 +3,19 @@
 // cache fits this Node.js: the CLI then skips most of its compiling.
 'use strict';
 
+const { isAscii } = require('node:buffer');
 const { readFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
+
+/**
+ * The text of `file`. An ASCII file, as the bundles are, becomes a
+ * one-byte string, which V8 makes faster than it decodes UTF-8.
+ */
+function readSource(file) {
+  const bytes = readFileSync(file);
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
 
 /**
  * Compiles and runs `file` as a CommonJS module, with `requireFn` as its
@@ -25,7 +35,7 @@ function runCompiled(file, requireFn, useCache = true) {
   }
   const wrapped =
     '(function (exports, require, module, __filename, __dirname) {' +
-    readFileSync(file, 'utf8') +
+    readSource(file) +
     '\n})';
   const script = new Script(wrapped, { filename: file, cachedData });
   const module = { exports: {} };

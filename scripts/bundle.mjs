@@ -16,11 +16,16 @@ const common = {
   format: 'cjs',
   target: 'node20',
   // the bundles are CommonJS: modules that ask for import.meta.url get
-  // their bundle's own file URL
+  // their bundle's own file URL, made when first asked for (few runs do)
   banner: {
-    js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+    js:
+      'const importMeta = { get url() { ' +
+      "return require('node:url').pathToFileURL(__filename).href; } };",
   },
-  define: { 'import.meta.url': 'importMetaUrl' },
+  define: { 'import.meta.url': 'importMeta.url' },
+  // ASCII (esbuild escapes the rest of the code, not licence comments):
+  // bin/compiled-script.cjs then reads it as one-byte text, V8's fastest
+  charset: 'ascii',
   // less text to compile at each start; names stay readable in traces
   minifyWhitespace: true,
   minifySyntax: true,

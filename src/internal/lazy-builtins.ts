@@ -2,30 +2,44 @@
  * Node modules loaded only when first needed. `node:child_process` and
  * `node:tty` pull in the network and stream modules, which cost the CLI's
  * start-up more than a whole `get` from the file store; most runs never
- * start a helper or ask whether they write to a terminal.
+ * start a helper, ask whether they write to a terminal, or log in.
  *
  * @module
  */
-import { createRequire } from 'node:module';
 
-const requireBuiltin = createRequire(import.meta.url);
+/** A builtin module, loaded on first use. */
+function builtin<T>(id: string): T {
+  // unlike createRequire(), it needs no node:module and no file URL
+  return process.getBuiltinModule(id) as T;
+}
 
-/** `node:child_process`, loaded on first use. */
+/** `node:child_process`. */
 export function childProcess(): typeof import('node:child_process') {
-  return requireBuiltin(
-    'node:child_process',
-  ) as typeof import('node:child_process');
+  return builtin('node:child_process');
 }
 
-/** `node:http`, loaded on first use: the container helper needs it only
- * when it asks the agent. */
+/** `node:http`: the container helper needs it only when it asks the
+ * agent; login only for the reason phrases of HTTP statuses. */
 export function http(): typeof import('node:http') {
-  return requireBuiltin('node:http') as typeof import('node:http');
+  return builtin('node:http');
 }
 
-/** Tells whether a file descriptor is a terminal, loading `node:tty` on
- * first use. */
+/** `node:tls`. */
+export function tlsModule(): typeof import('node:tls') {
+  return builtin('node:tls');
+}
+
+/** `node:crypto`. */
+export function cryptoModule(): typeof import('node:crypto') {
+  return builtin('node:crypto');
+}
+
+/** `node:dns/promises`. */
+export function dnsPromises(): typeof import('node:dns/promises') {
+  return builtin('node:dns/promises');
+}
+
+/** Tells whether a file descriptor is a terminal. */
 export function isatty(fd: number): boolean {
-  const tty = requireBuiltin('node:tty') as typeof import('node:tty');
-  return tty.isatty(fd);
+  return builtin<typeof import('node:tty')>('node:tty').isatty(fd);
 }

@@ -22,7 +22,7 @@
  */
 import { RegistryLoginError } from '../errors.js';
 import { isLoopbackIp, parseIp } from './ip-address.js';
-import { dnsPromises } from './lazy-modules.js';
+import { dnsPromises } from '../internal/lazy-builtins.js';
 
 /** Where Docker Hub's registry API is. */
 export const DOCKER_HUB_ENDPOINT = 'https://registry-1.docker.io';

@@ -1,13 +1,11 @@
 /**
- * The modules a login needs and other commands do not, loaded on first
- * use: undici (left out of the CLI's bundle) and the network and crypto
- * builtins. Loading them at start-up would slow every `regcred get`.
+ * undici, which a login needs and other commands do not, loaded on first
+ * use (it is left out of the CLI's bundle). Loading it at start-up would
+ * slow every `regcred get`. The builtins a login needs load lazily too,
+ * from internal/lazy-builtins.ts.
  *
  * @module
  */
-import { createRequire } from 'node:module';
-
-const requireLazily = createRequire(import.meta.url);
 
 type Undici = typeof import('undici');
 let loadedUndici: Undici | undefined;
@@ -33,27 +31,4 @@ export function undici(): Undici {
     throw new Error('undici is used before loadUndici() loaded it');
   }
   return loadedUndici;
-}
-
-/** `node:tls`. */
-export function tlsModule(): typeof import('node:tls') {
-  return requireLazily('node:tls') as typeof import('node:tls');
-}
-
-/** `node:crypto`. */
-export function cryptoModule(): typeof import('node:crypto') {
-  return requireLazily('node:crypto') as typeof import('node:crypto');
-}
-
-/** `node:dns/promises`. */
-export function dnsPromises(): typeof import('node:dns/promises') {
-  return requireLazily(
-    'node:dns/promises',
-  ) as typeof import('node:dns/promises');
-}
-
-/** The reason phrases of HTTP statuses, from `node:http`. */
-export function statusTexts(): Record<number, string | undefined> {
-  const http = requireLazily('node:http') as typeof import('node:http');
-  return http.STATUS_CODES;
 }

@@ -28,7 +28,7 @@ import { debug } from '../debug.js';
 import { VERSION } from '../version.js';
 import { challengesOf, type Challenge } from './challenge.js';
 import { loginEndpoints, type LoginEndpoint } from './endpoints.js';
-import { statusTexts } from './lazy-modules.js';
+import { http } from '../internal/lazy-builtins.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls-material.js';
 import { fetchToken } from './token.js';
 import { HttpTransport, type RequestPurpose } from './transport.js';
@@ -383,7 +383,7 @@ function basicWithoutPassword(
 function statusFailure(v2Text: string, status: number): RegistryLoginError {
   // Docker's words; the code is regcred's: a 401 says the credentials
   // were refused, though Docker goes on to the next endpoint all the same
-  const statusText = `${status} ${statusTexts()[status] ?? ''}`;
+  const statusText = `${status} ${http().STATUS_CODES[status] ?? ''}`;
   return new RegistryLoginError(
     status === 401 ? 'ERR_LOGIN_UNAUTHORIZED' : 'ERR_LOGIN_FAILED',
     `login attempt to ${v2Text} failed with status: ${statusText}`,

@@ -34,7 +34,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryLoginError } from '../errors.js';
 import { debug } from '../debug.js';
-import { cryptoModule, tlsModule } from './lazy-modules.js';
+import { cryptoModule, tlsModule } from '../internal/lazy-builtins.js';
 
 /** TLS settings for connections to one endpoint. */
 export interface TlsMaterial {
