@@ -1,7 +1,8 @@
 /*
  * The load generator of bench/agent.mjs: many clients of a server on a
- * unix socket, each get a new connection carrying one HTTP request, as
- * the sh helper's curl, socat or nc sends it.
+ * unix socket, each get a new connection carrying the request the sh
+ * helper of `regcred dind` sends (HTTP/1.0, the write side left open, as
+ * its nc and socat do), answered once the server closes.
  *
  * It is written in C so that the instrument adds no pauses of its own: a
  * Node.js client handling 1,000 connections a second stalls for a
@@ -15,10 +16,11 @@
  *       CLIENTS connections at a time, each get sent when one ends
  *
  * Prints one line per get, in order: send lag and latency in ms, and
- * the HTTP status or the error (e.g. "0.012 0.410 200", "0.020 0.0
- * ECONNREFUSED"). Open-loop latency counts from the scheduled send time,
- * so a late send cannot hide its delay. A last line "# seconds S" gives
- * the run's length, from the first send to the last answer.
+ * "200" for a whole 200 answer, else what was wrong (e.g. "0.012 0.410
+ * 200", "0.020 0.031 ECONNREFUSED", "0.015 0.380 HTTP-503"). Open-loop
+ * latency counts from the scheduled send time, so a late send cannot
+ * hide its delay. A last line "# seconds S" gives the run's length, from
+ * the first send to the last answer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,14 +40,18 @@
 /* The first open-loop send, after start-up. */
 #define OPEN_DELAY_MS 200.0
 
+/* The answer's start kept to check it: the status line and headers. */
+#define HEAD_BYTES 1024
+
 struct get {
     double due;     /* when it should be sent (ms, monotonic) */
     double sent;    /* when it was */
     double latency; /* from `due` to the end of the answer */
     int fd;
     size_t received;
-    char head[12];   /* "HTTP/1.1 200" */
+    char *head; /* HEAD_BYTES, while the get is in flight */
     const char *error;
+    char status[16]; /* "HTTP-503" and the like */
 };
 
 static struct get *gets;
@@ -70,15 +76,8 @@ static void fail(const char *what)
 
 static const char *error_name(int error)
 {
-    switch (error) {
-    case EAGAIN: return "EAGAIN";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case ECONNRESET: return "ECONNRESET";
-    case ENOENT: return "ENOENT";
-    case EPIPE: return "EPIPE";
-    case EMFILE: return "EMFILE";
-    default: return "error";
-    }
+    const char *name = strerrorname_np(error);
+    return name != NULL ? name : "unknown-errno";
 }
 
 static void finish(struct get *get, const char *error)
@@ -87,23 +86,52 @@ static void finish(struct get *get, const char *error)
     get->error = error;
     if (get->fd >= 0) close(get->fd);
     get->fd = -1;
+    free(get->head);
+    get->head = NULL;
 }
 
-/* Connects, sends the whole request and half-closes, as `nc -N` does. */
+/* Connects and sends the whole request, keeping the write side open. */
 static void send_get(struct get *get)
 {
     get->sent = now_ms();
+    get->head = malloc(HEAD_BYTES);
+    if (get->head == NULL) fail("malloc");
     get->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (get->fd < 0) return finish(get, error_name(errno));
     if (connect(get->fd, (struct sockaddr *)&address, sizeof address) != 0)
         return finish(get, error_name(errno));
     /* a few hundred bytes fit a new unix socket's buffer at once */
-    if (write(get->fd, request, request_length) != (ssize_t)request_length)
-        return finish(get, error_name(errno));
-    shutdown(get->fd, SHUT_WR);
+    ssize_t sent = send(get->fd, request, request_length, MSG_NOSIGNAL);
+    if (sent < 0) return finish(get, error_name(errno));
+    if ((size_t)sent != request_length) return finish(get, "short-send");
     struct epoll_event event = { .events = EPOLLIN, .data.ptr = get };
     if (epoll_ctl(poller, EPOLL_CTL_ADD, get->fd, &event) != 0)
         fail("epoll_ctl");
+}
+
+/*
+ * What is wrong with a whole answer, or NULL for a 200 whose body is as
+ * long as its Content-Length says.
+ */
+static const char *check_answer(struct get *get)
+{
+    size_t kept = get->received < HEAD_BYTES ? get->received : HEAD_BYTES;
+    char *head = get->head;
+    if (head == NULL || kept < 12 || memcmp(head, "HTTP/1.", 7) != 0)
+        return "not-http";
+    if (memcmp(head + 8, " 200", 4) != 0) {
+        snprintf(get->status, sizeof get->status, "HTTP-%.3s", head + 9);
+        return get->status;
+    }
+    char *end = memmem(head, kept, "\r\n\r\n", 4);
+    if (end == NULL) return "long-head";
+    size_t head_length = (size_t)(end - head) + 4;
+    *end = '\0';
+    char *length = strcasestr(head, "\r\nContent-Length:");
+    if (length == NULL) return "no-length";
+    unsigned long declared = strtoul(length + 17, NULL, 10);
+    if (get->received - head_length != declared) return "short-answer";
+    return NULL;
 }
 
 /* Reads what arrived; returns 1 once the get has ended. */
@@ -113,15 +141,16 @@ static int receive(struct get *get)
     for (;;) {
         ssize_t size = read(get->fd, buffer, sizeof buffer);
         if (size > 0) {
-            size_t room = sizeof get->head - get->received;
-            if (room > 0)
+            if (get->received < HEAD_BYTES) {
+                size_t room = HEAD_BYTES - get->received;
                 memcpy(get->head + get->received, buffer,
                        (size_t)size < room ? (size_t)size : room);
+            }
             get->received += (size_t)size;
             continue;
         }
         if (size < 0 && errno == EAGAIN) return 0;
-        finish(get, size < 0 ? error_name(errno) : NULL);
+        finish(get, size < 0 ? error_name(errno) : check_answer(get));
         return 1;
     }
 }
@@ -130,13 +159,8 @@ static void print_results(double seconds)
 {
     for (size_t i = 0; i < get_count; i++) {
         struct get *get = &gets[i];
-        double lag = get->sent - get->due;
-        if (get->error != NULL)
-            printf("%.4f %.4f %s\n", lag, get->latency, get->error);
-        else if (get->received >= sizeof get->head)
-            printf("%.4f %.4f %.3s\n", lag, get->latency, get->head + 9);
-        else
-            printf("%.4f %.4f no-answer\n", lag, get->latency);
+        const char *outcome = get->error != NULL ? get->error : "200";
+        printf("%.4f %.4f %s\n", get->sent - get->due, get->latency, outcome);
     }
     printf("# seconds %.4f\n", seconds);
 }
@@ -146,8 +170,9 @@ static void read_schedule(double start)
 {
     size_t capacity = 1024;
     double offset;
+    int read;
     gets = calloc(capacity, sizeof *gets);
-    while (gets != NULL && scanf("%lf", &offset) == 1) {
+    while (gets != NULL && (read = scanf("%lf", &offset)) == 1) {
         if (get_count == capacity) {
             capacity *= 2;
             gets = realloc(gets, capacity * sizeof *gets);
@@ -159,6 +184,11 @@ static void read_schedule(double start)
         get_count++;
     }
     if (gets == NULL) fail("schedule");
+    if (read != EOF) {
+        fprintf(stderr, "load-client: line %zu of the schedule is not a "
+                        "number\n", get_count + 1);
+        exit(2);
+    }
 }
 
 /* Arms the timer for the next due send. */
@@ -201,6 +231,7 @@ static double run(size_t clients)
             send_get(&gets[next]);
             if (gets[next++].fd < 0) ended++;
         }
+        if (clients > 0 && next == ended) continue; /* none in flight */
         int ready = epoll_wait(poller, events, 64, 100);
         if (ready < 0 && errno != EINTR) fail("epoll_wait");
         for (int i = 0; i < ready; i++) {
@@ -231,6 +262,21 @@ static double run(size_t clients)
     return (now_ms() - started) / 1e3;
 }
 
+/* A whole number above 0, or the program stops naming `what`. */
+static size_t positive(const char *text, const char *what)
+{
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value == 0 ||
+        text[0] == '-') {
+        fprintf(stderr, "load-client: %s must be a whole number above 0, "
+                        "not '%s'\n", what, text);
+        exit(2);
+    }
+    return (size_t)value;
+}
+
 int main(int argc, char **argv)
 {
     int closed = argc == 6 && strcmp(argv[3], "closed") == 0;
@@ -246,9 +292,11 @@ int main(int argc, char **argv)
     }
     address.sun_family = AF_UNIX;
     strcpy(address.sun_path, argv[1]);
+    /* the bytes request_head() of the sh helper writes, and the body */
     int length = snprintf(request, sizeof request,
-                          "POST /v1/get HTTP/1.1\r\nHost: regcred-agent\r\n"
-                          "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                          "POST /v1/get HTTP/1.0\r\nHost: localhost\r\n"
+                          "Content-Type: text/plain\r\n"
+                          "Content-Length: %zu\r\n\r\n%s",
                           strlen(argv[2]), argv[2]);
     if (length < 0 || (size_t)length >= sizeof request) {
         fprintf(stderr, "load-client: registry too long\n");
@@ -260,10 +308,10 @@ int main(int argc, char **argv)
 
     size_t clients = 0;
     if (closed) {
-        get_count = strtoul(argv[4], NULL, 10);
-        clients = strtoul(argv[5], NULL, 10);
+        get_count = positive(argv[4], "GETS");
+        clients = positive(argv[5], "CLIENTS");
         gets = calloc(get_count, sizeof *gets);
-        if (gets == NULL || clients == 0) fail("arguments");
+        if (gets == NULL) fail("calloc");
         for (size_t i = 0; i < get_count; i++) gets[i].fd = -1;
     } else {
         read_schedule(now_ms() + OPEN_DELAY_MS);

@@ -32,9 +32,9 @@ export function verdict(met) {
   return met ? 'met' : 'missed';
 }
 
-/** Milliseconds with one decimal, e.g. `12.3 ms`. */
+/** Milliseconds with one decimal, e.g. `12.3 ms`; `∞ ms` for a failure. */
 export function ms(value, digits = 1) {
-  return `${value.toFixed(digits)} ms`;
+  return `${value === Infinity ? '∞' : value.toFixed(digits)} ms`;
 }
 
 function cell(text) {
