@@ -10,7 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { openAuditFile } from '../src/agent/audit.js';
+import { openAuditFile } from '../src/agent/audit-file.js';
 import { HostConfig, SETTLE_MS } from '../src/agent/host-config.js';
 import { CredentialResolver } from '../src/resolver.js';
 

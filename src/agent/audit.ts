@@ -10,8 +10,6 @@
  *
  * @module
  */
-import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
-import { AgentError } from './agent-error.js';
 import { hexEscape } from '../internal/control-characters.js';
 
 /** What became of a request, as its audit line says. */
@@ -96,103 +94,4 @@ export function auditValue(value: string): string {
       ? `${masked.slice(0, MAX_VALUE_LENGTH)}...`
       : masked;
   return capped.replace(UNSAFE_CHARACTER_REGEXP, hexEscape);
-}
-
-/** An audit file opened for appending. */
-export interface AuditFile {
-  /** Queues one line; lines reach the file within {@link AUDIT_FLUSH_MS}. */
-  write: AuditSink;
-  /** Writes what is queued, then closes the file. */
-  close(): void;
-}
-
-/** How long an audit line may wait to be written with others. */
-const AUDIT_FLUSH_MS = 50;
-
-/** Queued bytes that make the audit file be written at once. */
-const AUDIT_FLUSH_BYTES = 64 * 1024;
-
-/**
- * Opens (or creates, mode 0600) a file to append audit lines to. Lines
- * are written in batches, one write per {@link AUDIT_FLUSH_MS} at most
- * instead of one per request; what is queued is written on close() and
- * when the process exits.
- *
- * NOTE: an existing file keeps its mode; the agent does not tighten a file
- * the user made. Audit lines hold no secret either way.
- *
- * NOTE: lines queued when the process is killed (SIGKILL) are lost.
- *
- * @throws {AgentError} when the file cannot be opened, or is not a file.
- */
-const APPEND_FLAGS =
-  constants.O_WRONLY |
-  constants.O_APPEND |
-  constants.O_CREAT |
-  constants.O_NONBLOCK;
-
-export function openAuditFile(path: string): AuditFile {
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO would block the open until a reader came, and
-    // with it the signal handlers that stop the agent; it fails instead
-    // (ENXIO), or opens and is refused below as not a regular file
-    fd = openSync(path, APPEND_FLAGS, 0o600);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new AgentError(
-      `Cannot open the audit file '${path}' for appending: ${code}. ` +
-        'Give a file in a folder you can write to',
-      { cause: error },
-    );
-  }
-  if (!fstatSync(fd).isFile()) {
-    closeSync(fd);
-    throw new AgentError(
-      `The audit file '${path}' is not a regular file; give a file path`,
-    );
-  }
-  return batchedWriter(fd, path);
-}
-
-function batchedWriter(fd: number, path: string): AuditFile {
-  let queued = '';
-  let warned = false;
-  let timer: NodeJS.Timeout | undefined;
-  const flush = (): void => {
-    clearTimeout(timer);
-    timer = undefined;
-    if (queued === '') return;
-    const text = queued;
-    queued = '';
-    try {
-      writeSync(fd, text);
-    } catch (error) {
-      // NOTE: lines that cannot be written (a full disk) are lost, as in
-      // the server's sink: stopping the agent would break every pull. The
-      // first loss is said on stderr.
-      if (!warned) {
-        warned = true;
-        const code = (error as NodeJS.ErrnoException).code ?? String(error);
-        process.stderr.write(
-          `regcred agent: warning: cannot write the audit file '${path}' ` +
-            `(${code}); audit lines are being lost\n`,
-        );
-      }
-    }
-  };
-  process.on('exit', flush);
-  return {
-    write: (line) => {
-      queued += `${line}\n`;
-      if (queued.length >= AUDIT_FLUSH_BYTES) return flush();
-      // unref: a queued line never keeps the process alive; exit writes it
-      timer ??= setTimeout(flush, AUDIT_FLUSH_MS).unref();
-    },
-    close: () => {
-      process.off('exit', flush);
-      flush();
-      closeSync(fd);
-    },
-  };
 }

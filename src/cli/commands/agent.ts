@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { openAuditFile, type AuditFile } from '../../agent/audit.js';
+import { openAuditFile, type AuditFile } from '../../agent/audit-file.js';
 import { startAgent } from '../../agent/server.js';
 import { shellExportLine } from '../../agent/socket-path.js';
 import { parseUid } from '../../agent/uid-access.js';
