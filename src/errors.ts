@@ -5,7 +5,10 @@
  *
  * @module
  */
-import { escapeControlCharacters } from './internal/control-characters.js';
+import {
+  displayText,
+  escapeControlCharacters,
+} from './internal/control-characters.js';
 
 /** Stable error codes, one per condition a caller may want to handle. */
 export type ErrorCode =
@@ -103,7 +106,7 @@ export class InvalidReferenceError extends RegcredError {
     super(
       'ERR_INVALID_REFERENCE',
       // the reason may quote part of the reference
-      `Invalid image reference '${escapeControlCharacters(reference)}': ` +
+      `Invalid image reference '${displayText(reference)}': ` +
         escapeControlCharacters(reason),
     );
     this.name = 'InvalidReferenceError';
@@ -120,7 +123,7 @@ export class InvalidAddressError extends RegcredError {
     super(
       'ERR_INVALID_ADDRESS',
       // the reason may quote the address as normalised
-      `Invalid registry address '${escapeControlCharacters(address)}': ` +
+      `Invalid registry address '${displayText(address)}': ` +
         escapeControlCharacters(reason),
     );
     this.name = 'InvalidAddressError';

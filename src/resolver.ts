@@ -20,6 +20,7 @@ import {
 } from './stores/default-store.js';
 import {
   fileStoreGet,
+  undecodableKeys,
   fileStoreGetAll,
   type FileLookup,
 } from './stores/file-store.js';
@@ -66,6 +67,7 @@ export interface ResolveWarning {
   code:
     | 'helper-failed'
     | 'undecodable-entry'
+    | 'undecodable-other-entry'
     | 'ambiguous-legacy-keys'
     | 'invalid-docker-auth-config';
   /** The warning, for people. */
@@ -221,6 +223,7 @@ export class CredentialResolver {
     }
     const fileEntry = fileLookup.entry?.authConfig;
     if (store.kind === 'file') {
+      warnings.push(...brokenNeighbourWarnings(ctx.config, fileLookup));
       return {
         ...base,
         authConfig: dropEmpty(fileEntry ?? {}),
@@ -459,6 +462,35 @@ function fileWarnings(key: string, lookup: FileLookup): ResolveWarning[] {
   return warnings;
 }
 
+/**
+ * Other entries whose `auth` cannot be decoded: Docker stops decoding at
+ * one of them, in random order, so on some runs the entry found here is
+ * sent undecoded too.
+ */
+function brokenNeighbourWarnings(
+  config: ConfigFile,
+  lookup: FileLookup,
+): ResolveWarning[] {
+  const entry = lookup.entry;
+  if (entry === undefined || entry.decodeError !== undefined) return [];
+  const broken = undecodableKeys(config).filter((key) => key !== entry.key);
+  const [first] = broken;
+  if (first === undefined) return [];
+  const named = broken.slice(0, 3).map((key) => `'${key}'`);
+  if (broken.length > 3) named.push(`${broken.length - 3} more`);
+  return [
+    {
+      code: 'undecodable-other-entry',
+      message:
+        `config.json also holds auths entries that cannot be decoded ` +
+        `(${named.join(', ')}). Docker decodes the entries in random ` +
+        `order and stops at such an entry, so on some runs it sends ` +
+        `'${entry.key}' undecoded, which no registry accepts: pulls fail ` +
+        `now and then. Log in to ${first} again, or log out of it`,
+    },
+  ];
+}
+
 function helperWarning(
   error: HelperError,
   store: StoreChoice | undefined,
@@ -466,12 +498,18 @@ function helperWarning(
 ): ResolveWarning {
   const chosenBy =
     store?.kind === 'helper' ? ` (chosen by ${describeSource(store)})` : '';
+  const falls = hasFileEntry
+    ? "config.json's own entry for it"
+    : 'no credentials (anonymous)';
+  // Docker gives a helper no time limit: where regcred gave up, Docker
+  // would still be waiting
   const fallback =
     store === undefined
       ? ''
-      : hasFileEntry
-        ? "; Docker falls back to config.json's own entry for it"
-        : '; Docker falls back to no credentials (anonymous)';
+      : error.reason === 'timeout'
+        ? `; Docker would wait for it forever (it sets no time limit); ` +
+          `if it failed instead, Docker would send ${falls}`
+        : `; Docker falls back to ${falls}`;
   return {
     code: 'helper-failed',
     message: `${error.message}${chosenBy}${fallback}`,

@@ -665,3 +665,85 @@ test('explain() fails when the pass helper has no password store', async () => {
   writeFileSync(join(world.home, '.password-store', '.gpg-id'), 'KEYID\n');
   assert.equal(find(await run(), 'config.pass-store').status, 'ok');
 });
+
+test('explain() says docker pull hangs on a helper that never answers', async () => {
+  world.writeConfig({
+    auths: { 'reg.example.test': { auth: AUTH } },
+    credsStore: 'stuck',
+  });
+  world.writeHelper('stuck', 'exec /bin/sleep 30');
+  const report = await explain({
+    system: world.system(),
+    helperTimeoutMs: 300,
+    reference: 'reg.example.test/app',
+  });
+  const outcome = find(report, 'lookup.outcome');
+  assert.equal(outcome.status, 'failed');
+  assert.match(outcome.summary, /docker pull hangs here/);
+  assert.match(text(outcome), /if the helper failed instead/);
+  assertNoSecret(report);
+});
+
+test('explain() fails on an auths entry that cannot be decoded', async () => {
+  const noColon = Buffer.from('alice').toString('base64');
+  world.writeConfig({ auths: { 'reg.example.test': { auth: noColon } } });
+  const report = await run('reg.example.test/app');
+  const outcome = find(report, 'lookup.outcome');
+  assert.equal(outcome.status, 'failed');
+  assert.match(outcome.summary, /undecoded, which no registry accepts/);
+  assert.equal(find(report, 'lookup.undecodable-entry').status, 'failed');
+  assert.equal(report.exitStatus, 1);
+});
+
+test('explain() warns that a broken entry makes another fail at random', async () => {
+  const noColon = Buffer.from('bob').toString('base64');
+  world.writeConfig({
+    auths: {
+      'reg.example.test': { auth: AUTH },
+      'broken.example.test': { auth: noColon },
+    },
+  });
+  const report = await run('reg.example.test/app');
+  assert.equal(find(report, 'lookup.outcome').status, 'ok');
+  const other = find(report, 'lookup.undecodable-other-entry');
+  assert.equal(other.status, 'warning');
+  assert.match(text(other), /'broken\.example\.test'/);
+  assert.match(text(other), /random order/);
+  const config = find(report, 'config.undecodable-entries');
+  assert.match(config.summary, /broken\.example\.test/);
+  assertNoSecret(report);
+});
+
+test('explain() names a root-owned config folder the user cannot open', async () => {
+  const file = world.writeConfig({ auths: {} });
+  world.stats.set(file, null);
+  world.stats.set(world.configDir, {
+    uid: 0,
+    gid: 0,
+    mode: 0o40700,
+    kind: 'directory',
+  });
+  const report = await run();
+  const folder = find(report, 'config.folder');
+  assert.equal(folder.status, 'failed');
+  assert.match(folder.summary, /owner uid 0, mode 0700: uid 1000 cannot/);
+  assert.match(text(folder), /sudo docker login/);
+  assert.equal(folder.next, `sudo chown -R 1000:1000 ${world.configDir}`);
+});
+
+test('explain() in a container says to run the agent on the host', async () => {
+  world.stats.set('/.dockerenv', {});
+  const container = find(await run(), 'elsewhere.container');
+  assert.match(text(container), /regcred agent --allow REGISTRY on the host/);
+});
+
+test('explain() quotes a huge or multi-line reference in one short line', async () => {
+  world.writeConfig({ auths: {} });
+  const report = await run(`reg.example.test/app\n${'a'.repeat(100_000)}`);
+  const check = find(report, 'lookup.reference');
+  assert.ok(!check.title.includes('\n'));
+  assert.ok(check.title.length < 700, `title of ${check.title.length}`);
+  // only the report's own fields hold it whole: the top and the lookup's
+  const json = JSON.stringify(report);
+  assert.equal(json.split('a'.repeat(100_000)).length - 1, 2);
+});

@@ -195,3 +195,35 @@ test('list() uses the default helper list without calling get', async () => {
     ['list'],
   );
 });
+
+test('resolveImage() warns that a broken neighbour entry makes this one flaky', async () => {
+  box.writeConfig({
+    auths: {
+      'e.example': { auth: 'dTpw' },
+      'broken.example': { auth: Buffer.from('bob').toString('base64') },
+    },
+  });
+  const resolution = await resolver().resolveImage('e.example/app');
+  assert.equal(resolution.authConfig.username, 'u');
+  const warning = resolution.warnings.find(
+    (w) => w.code === 'undecodable-other-entry',
+  );
+  assert.match(warning?.message ?? '', /'broken\.example'/);
+  assert.match(warning?.message ?? '', /on some runs it sends 'e\.example'/);
+});
+
+test('resolveImage() says Docker would wait forever for a helper that hangs', async () => {
+  box.writeConfig({
+    credsStore: 'stuck',
+    auths: { 'e.example': { auth: 'dTpw' } },
+  });
+  box.writeHelper('stuck', 'exec sleep 30');
+  const resolution = await new CredentialResolver({
+    env: box.env,
+    helperTimeoutMs: 300,
+  }).resolveImage('e.example/app');
+  assert.equal(resolution.source, 'helper-failed');
+  assert.equal(resolution.helperFailure?.reason, 'timeout');
+  const warning = resolution.warnings.find((w) => w.code === 'helper-failed');
+  assert.match(warning?.message ?? '', /Docker would wait for it forever/);
+});

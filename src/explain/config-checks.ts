@@ -9,6 +9,7 @@ import type { ConfigFile } from '../config/config-file.js';
 import { parseDockerAuthConfig } from '../config/docker-auth-config.js';
 import type { ConfigLocation } from '../config/locate.js';
 import type { ConfigContext } from '../resolver.js';
+import { undecodableKeys } from '../stores/file-store.js';
 import { chooseStore, type StoreSettings } from '../stores/store-choice.js';
 import { check, formatMode, type Check, type ConfigFacts } from './report.js';
 import {
@@ -38,13 +39,15 @@ const SOURCE_WORDS: Record<ConfigLocation['source'], string> = {
  * Gathers the config facts and every config check.
  *
  * @param context The loaded config, or undefined when it could not be
- *   loaded; `error` then says why.
+ *   loaded; `error` then says why, and `readFailed` whether the file could
+ *   not be read at all (rather than parsed).
  */
 export function gatherConfig(
   system: ExplainSystem,
   location: ConfigLocation,
   context: ConfigContext | undefined,
   error: string | null,
+  readFailed = false,
 ): { facts: ConfigFacts; checks: Check[] } {
   const stat = system.stat(location.file);
   const settings = context?.settings;
@@ -72,7 +75,8 @@ export function gatherConfig(
       exists: system.stat(location.legacyDockercfg) !== undefined,
     },
   };
-  return { facts, checks: configChecks(system, facts, context, stat) };
+  const checks = configChecks(system, facts, context, stat, readFailed);
+  return { facts, checks };
 }
 
 function configChecks(
@@ -80,8 +84,11 @@ function configChecks(
   facts: ConfigFacts,
   context: ConfigContext | undefined,
   stat: FileStat | undefined,
+  readFailed: boolean,
 ): Check[] {
-  const checks = [fileCheck(facts)];
+  const checks = [fileCheck(facts, readFailed)];
+  const folder = stat === undefined ? folderCheck(system, facts) : undefined;
+  if (folder !== undefined) checks.push(folder);
   if (stat !== undefined) checks.push(ownerCheck(system, facts, stat));
   if (context !== undefined) {
     const { settings, detection, config } = context;
@@ -94,6 +101,7 @@ function configChecks(
       passStoreCheck(system, facts, homeOf(system)),
       staleSecretsCheck(facts, settings),
       hubKeysCheck(config),
+      undecodableCheck(config),
     ];
     checks.push(...optional.filter((c) => c !== undefined));
   }
@@ -136,8 +144,9 @@ function canRead(
   return (stat.mode & 0o004) !== 0;
 }
 
-/** Checks the file: where, why, readable, parsed. */
-function fileCheck(facts: ConfigFacts): Check {
+/** Checks the file: where, why, readable, parsed. `readFailed`: it could
+ * not be read, rather than parsed. */
+function fileCheck(facts: ConfigFacts, readFailed: boolean): Check {
   const base = {
     id: 'config.file',
     section: 'config',
@@ -152,11 +161,17 @@ function fileCheck(facts: ConfigFacts): Check {
       details: [
         facts.error,
         'Docker only warns, carries on as if the file were (mostly) ' +
-          'empty, and overwrites it at its next login or logout',
+          'empty, and ' +
+          (readFailed
+            ? 'its next login either fails or replaces the file, losing ' +
+              'its other settings'
+            : 'overwrites it at its next login or logout'),
       ],
-      next:
-        `fix ${facts.file} where the error points; ` +
-        'do not delete the directory',
+      // an unreadable file: the owner or folder check says what to do
+      next: readFailed
+        ? null
+        : `fix ${facts.file} where the error points; ` +
+          'do not delete the directory',
     });
   }
   if (!facts.exists) {
@@ -219,6 +234,72 @@ function ownerCheck(
     });
   }
   return check({ ...base, status: 'ok', summary });
+}
+
+/**
+ * The config folder, when the file cannot be seen because this user may
+ * not search the folder: what `sudo docker login` leaves when sudo keeps
+ * HOME and `~/.docker` did not exist yet (root-owned, mode 0700).
+ */
+function folderCheck(
+  system: ExplainSystem,
+  facts: ConfigFacts,
+): Check | undefined {
+  const folder = system.stat(facts.dir);
+  const { uid, gid } = system;
+  if (folder === undefined || canSearch(folder, uid, gid)) return undefined;
+  const mode = formatMode(folder.mode);
+  return check({
+    id: 'config.folder',
+    section: 'config',
+    title: 'Config folder',
+    status: 'failed',
+    summary:
+      `${facts.dir}: owner uid ${folder.uid}, mode ${mode}: uid ${uid} ` +
+      'cannot open it',
+    details: [
+      'Docker warns and carries on with an empty config: pulls go ' +
+        'anonymous, and its logins cannot be saved',
+      ...(folder.uid === 0 ? [ROOT_OWNED_FOLDER] : []),
+    ],
+    next: `sudo chown -R ${uid}:${gid} ${facts.dir}`,
+  });
+}
+
+/** Whether the user `uid`/`gid` may search (enter) a folder. */
+function canSearch(
+  stat: FileStat,
+  uid: number | null,
+  gid: number | null,
+): boolean {
+  if (uid === null || uid === 0) return true;
+  if (stat.uid === uid) return (stat.mode & 0o100) !== 0;
+  if (stat.gid === gid) return (stat.mode & 0o010) !== 0;
+  return (stat.mode & 0o001) !== 0;
+}
+
+const ROOT_OWNED_FOLDER =
+  'a root-owned config folder in your home is what `sudo docker login` ' +
+  'leaves behind when sudo keeps HOME and the folder did not exist yet';
+
+/** `auths` entries whose `auth` cannot be decoded: Docker stops decoding
+ * at one of them, in random order, and sends others undecoded too. */
+function undecodableCheck(config: ConfigFile): Check | undefined {
+  const keys = undecodableKeys(config);
+  if (keys.length === 0) return undefined;
+  return check({
+    id: 'config.undecodable-entries',
+    section: 'config',
+    title: 'Broken entries',
+    status: 'warning',
+    summary: `auths entries that cannot be decoded: ${keys.join(', ')}`,
+    details: [
+      'Docker decodes the entries in random order and stops at the first ' +
+        'it cannot decode, so on some runs other registries are sent ' +
+        'undecoded credentials too, which no registry accepts',
+    ],
+    next: `docker login ${keys[0]} (or docker logout ${keys[0]})`,
+  });
 }
 
 const ROOT_OWNED =

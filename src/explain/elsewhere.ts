@@ -167,9 +167,11 @@ function loginShellCheck({ config }: ElsewhereInputs, root: Target): Found {
 }
 
 function containerCheck({ environment, config }: ElsewhereInputs): Found {
+  // inside a container, the login to share is the host's
+  const where = environment.place === 'container' ? 'on the host' : 'here';
   const details = [
     'to share without copying secrets: run regcred agent --allow ' +
-      'REGISTRY here, then regcred dind prints the docker run flags',
+      `REGISTRY ${where}, then regcred dind prints the docker run flags`,
     'or copy the login in: set HOME in it, mount this config.json there, ' +
       'mount the helper onto its PATH and give the helper its secrets',
   ];

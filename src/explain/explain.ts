@@ -68,13 +68,13 @@ export async function explain(
       ? {}
       : { helperTimeoutMs: options.helperTimeoutMs }),
   });
-  const { context, error } = await loadContext(resolver);
+  const { context, error, readFailed } = await loadContext(resolver);
 
   // the facts and checks, section by section
   const identity = gatherIdentity(system, location);
   const currentContext = context?.config.currentContext ?? '';
   const environment = gatherEnvironment(system, location.dir, currentContext);
-  const config = gatherConfig(system, location, context, error);
+  const config = gatherConfig(system, location, context, error, readFailed);
   const lookup =
     options.reference === undefined
       ? undefined
@@ -116,14 +116,18 @@ export async function explain(
   };
 }
 
-async function loadContext(
-  resolver: CredentialResolver,
-): Promise<{ context: ConfigContext | undefined; error: string | null }> {
+async function loadContext(resolver: CredentialResolver): Promise<{
+  context: ConfigContext | undefined;
+  error: string | null;
+  readFailed: boolean;
+}> {
   try {
-    return { context: await resolver.loadContext(), error: null };
+    const context = await resolver.loadContext();
+    return { context, error: null, readFailed: false };
   } catch (error) {
     if (error instanceof ConfigParseError || error instanceof ConfigReadError) {
-      return { context: undefined, error: redact(error.message) };
+      const readFailed = error instanceof ConfigReadError;
+      return { context: undefined, error: redact(error.message), readFailed };
     }
     throw error;
   }

@@ -8,6 +8,8 @@
 import type { AuthConfig } from '../auth-config.js';
 import type { FileEntry } from '../stores/file-store.js';
 import { InvalidReferenceError, type HelperFailureReason } from '../errors.js';
+import { displayText } from '../internal/control-characters.js';
+import { shellWord } from '../internal/shell-word.js';
 import { redact } from '../redact.js';
 import {
   DOCKER_HUB_KEY,
@@ -64,7 +66,10 @@ export async function gatherLookup(
   facts.hubAlias = facts.key === DOCKER_HUB_KEY ? facts.domain : null;
   const { system, resolver, context } = inputs;
   if (context === undefined) {
-    facts.error = 'config.json cannot be used: Docker would pull anonymously';
+    facts.error =
+      'config.json cannot be used: Docker carries on with an empty config, ' +
+      'so it pulls anonymously, unless it detects a default helper (pass, ' +
+      'secretservice) that holds a login';
     return { facts, checks: [referenceCheck(facts)] };
   }
 
@@ -195,7 +200,7 @@ function referenceCheck(facts: LookupFacts): Check {
   return check({
     id: 'lookup.reference',
     section: 'lookup',
-    title: `Lookup for ${facts.reference}`,
+    title: `Lookup for ${displayText(facts.reference)}`,
     status: failed ? 'failed' : 'info',
     summary: failed
       ? 'not a valid image reference'
@@ -208,26 +213,49 @@ function lookupChecks(facts: LookupFacts, resolution: Resolution): Check[] {
   const checks = [keyCheck(facts), storeChoiceCheck(facts)];
   if (facts.helper !== null) checks.push(helperCheck(facts));
   checks.push(outcomeCheck(facts, resolution));
-  const ambiguous = resolution.warnings.find(
-    (warning) => warning.code === 'ambiguous-legacy-keys',
-  );
-  if (ambiguous !== undefined) checks.push(ambiguousKeysCheck(ambiguous));
+  for (const warning of resolution.warnings) {
+    const entryCheck = ENTRY_CHECKS[warning.code];
+    if (entryCheck !== undefined) checks.push(entryCheck(warning));
+  }
   return checks;
 }
 
-/** Several legacy spellings of one registry in `auths`: Docker's map
- * iteration picks one of them at random on each lookup. */
-function ambiguousKeysCheck(warning: ResolveWarning): Check {
-  return check({
-    id: 'lookup.ambiguous-keys',
-    section: 'lookup',
-    title: 'Ambiguous keys',
-    status: 'warning',
-    summary: 'several auths keys stand for this registry',
-    details: [warning.message],
-    next: 'keep one auths key for the registry and remove the others',
-  });
-}
+/** Checks made of the lookup's warnings about `auths` entries. */
+const ENTRY_CHECKS: Partial<
+  Record<ResolveWarning['code'], (warning: ResolveWarning) => Check>
+> = {
+  // several legacy spellings of one registry: Docker's map iteration
+  // picks one of them at random on each lookup
+  'ambiguous-legacy-keys': (warning) =>
+    check({
+      id: 'lookup.ambiguous-keys',
+      section: 'lookup',
+      title: 'Ambiguous keys',
+      status: 'warning',
+      summary: 'several auths keys stand for this registry',
+      details: [warning.message],
+      next: 'keep one auths key for the registry and remove the others',
+    }),
+  'undecodable-entry': (warning) =>
+    check({
+      id: 'lookup.undecodable-entry',
+      section: 'lookup',
+      title: 'Entry',
+      status: 'failed',
+      summary: "the registry's auths entry cannot be decoded",
+      details: [warning.message],
+    }),
+  // Docker stops decoding at a broken entry, in random order
+  'undecodable-other-entry': (warning) =>
+    check({
+      id: 'lookup.undecodable-other-entry',
+      section: 'lookup',
+      title: 'Other entries',
+      status: 'warning',
+      summary: 'a broken auths entry makes this one fail on some runs',
+      details: [warning.message],
+    }),
+};
 
 function keyCheck(facts: LookupFacts): Check {
   const details: string[] = [];
@@ -249,7 +277,8 @@ function keyCheck(facts: LookupFacts): Check {
     name.includes('.')
   ) {
     details.push(
-      `'${facts.reference}' is a Docker Hub image; a registry needs HOST/NAME`,
+      `'${displayText(facts.reference)}' is a Docker Hub image; a registry ` +
+        'needs HOST/NAME',
     );
   }
   return check({
@@ -258,7 +287,8 @@ function keyCheck(facts: LookupFacts): Check {
     title: 'Key',
     status: 'info',
     summary:
-      `${facts.reference} -> registry ${facts.domain} ` + `-> key ${facts.key}`,
+      `${displayText(facts.reference)} -> registry ${facts.domain} ` +
+      `-> key ${facts.key}`,
     details,
   });
 }
@@ -302,7 +332,9 @@ function helperCheck(facts: LookupFacts): Check {
     summary: `${program} ${FAILURE_WORDS[reason]}`,
     details: [message],
     next:
-      reason === 'not-found' ? null : `regcred --debug get ${facts.reference}`,
+      reason === 'not-found'
+        ? null
+        : `regcred --debug get ${shellWord(facts.reference)}`,
   });
 }
 
@@ -321,7 +353,19 @@ function outcomeCheck(facts: LookupFacts, resolution: Resolution): Check {
     facts.identityTokenSet ? 'identity token: set (redacted)' : null,
   ].filter((part) => part !== null);
   const found = secrets.join(', ');
-  if (facts.source === 'helper-failed') return fallbackCheck(found);
+  if (facts.source === 'helper-failed') {
+    return fallbackCheck(found, facts.helperFailure?.reason === 'timeout');
+  }
+  if (facts.source === 'file' && resolution.fileLookup.entry?.decodeError) {
+    return check({
+      ...OUTCOME,
+      status: 'failed',
+      summary:
+        "Docker sends the entry's auth undecoded, which no registry " +
+        'accepts: the pull fails as unauthorized',
+      next: `docker login ${facts.hubAlias === null ? facts.domain : ''}`.trim(),
+    });
+  }
 
   const ignored = facts.source === 'helper' && hasSecret(resolution);
   const login = `docker login ${facts.hubAlias === null ? facts.domain : ''}`;
@@ -344,8 +388,21 @@ const OUTCOME = {
   title: 'Outcome',
 } as const;
 
-/** The helper failed: Docker hides it and sends the file's entry. */
-function fallbackCheck(found: string): Check {
+/** The helper failed: Docker hides it and sends the file's entry. A
+ * helper that hangs is another matter: Docker gives it no time limit. */
+function fallbackCheck(found: string, hung: boolean): Check {
+  const send = found ? `send ${found} from config.json` : 'pull anonymously';
+  if (hung) {
+    return check({
+      ...OUTCOME,
+      status: 'failed',
+      summary:
+        'docker pull hangs here: Docker gives a credential helper no time ' +
+        'limit and waits for it forever',
+      details: [`if the helper failed instead, Docker would ${send}`],
+      next: 'find what the helper waits for (a locked keyring, a prompt)',
+    });
+  }
   return check({
     ...OUTCOME,
     status: 'warning',

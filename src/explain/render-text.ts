@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { displayText } from '../internal/control-characters.js';
 import type { CheckStatus, ExplainReport, SectionId } from './report.js';
 
 /** Colours text; the CLI's `out.paint`, or no colour at all. */
@@ -70,7 +71,7 @@ export function renderText(
 
 function sectionTitle(section: SectionId, report: ExplainReport): string {
   return section === 'lookup' && report.reference !== null
-    ? `Lookup for ${report.reference}`
+    ? `Lookup for ${displayText(report.reference)}`
     : SECTION_TITLES[section];
 }
 

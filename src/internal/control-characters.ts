@@ -22,6 +22,25 @@ export function escapeControlCharactersButLayout(text: string): string {
   return text.replace(CONTROL_BUT_LINE_BREAKS_REGEXP, hexEscape);
 }
 
+/** The longest piece of user text quoted by {@link displayText}: more
+ * than the longest valid reference (a 255-character name, a tag, a
+ * digest). */
+const MAX_DISPLAYED_CHARS = 512;
+
+/**
+ * User text (a reference, an address) made fit to quote in a message or
+ * a heading: control characters escaped, and cut to
+ * {@link MAX_DISPLAYED_CHARS} characters, saying how long it was.
+ */
+export function displayText(text: string): string {
+  const chars = Array.from(text);
+  if (chars.length <= MAX_DISPLAYED_CHARS) {
+    return escapeControlCharacters(text);
+  }
+  const start = chars.slice(0, MAX_DISPLAYED_CHARS).join('');
+  return `${escapeControlCharacters(start)}... (${chars.length} characters)`;
+}
+
 /** `\xNN` for one character below U+0100. */
 export function hexEscape(char: string): string {
   return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;

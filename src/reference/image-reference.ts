@@ -12,6 +12,7 @@
  */
 
 import { InvalidReferenceError } from '../errors.js';
+import { displayText } from '../internal/control-characters.js';
 
 /** An image reference split into the parts a registry client needs. */
 export interface ImageReference {
@@ -150,7 +151,7 @@ export function parseImageReference(reference: string): ImageReference {
   if (IMAGE_ID_REGEXP.test(reference)) {
     throw invalid(
       reference,
-      `invalid repository name (${reference}), ` +
+      `invalid repository name (${displayText(reference)}), ` +
         'cannot specify 64-byte hexadecimal strings',
       IMAGE_ID_HINT,
     );
@@ -162,7 +163,7 @@ export function parseImageReference(reference: string): ImageReference {
   if (goToLower(remote) !== remote) {
     throw invalid(
       reference,
-      `invalid reference format: repository name (${remote}) must be lowercase`,
+      `invalid reference format: repository name (${displayText(remote)}) must be lowercase`,
       LOWERCASE_HINT,
     );
   }

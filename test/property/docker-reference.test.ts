@@ -18,7 +18,10 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { InvalidReferenceError } from '../../src/errors.js';
-import { escapeControlCharacters } from '../../src/internal/control-characters.js';
+import {
+  displayText,
+  escapeControlCharacters,
+} from '../../src/internal/control-characters.js';
 import {
   credentialKeyForDomain,
   parseImageReference,
@@ -138,10 +141,15 @@ function disagreement(
   }
   if (!ours.accepted) {
     // Docker prints its reason raw, and only its first line is kept here;
-    // regcred escapes control characters and adds a hint
-    const reason = escapeControlCharacters(docker.reason ?? '');
+    // regcred escapes control characters, cuts a long repository name it
+    // quotes (displayText), and adds a hint
+    const reason = (docker.reason ?? '').replace(
+      /repository name \((.*)\) must be lowercase/s,
+      (_, name: string) =>
+        `repository name (${displayText(name)}) must be lowercase`,
+    );
     const end = /[\n\r]/.test(reference) ? '' : '. ';
-    return ours.reason?.includes(`': ${reason}${end}`)
+    return ours.reason?.includes(`': ${escapeControlCharacters(reason)}${end}`)
       ? undefined
       : `regcred says "${ours.reason}", Docker "${docker.reason}"`;
   }
