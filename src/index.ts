@@ -149,8 +149,10 @@ export async function listCredentials(
 }
 
 /**
- * Every credential Docker's legacy builder would send (`X-Registry-Config`):
- * pass it to dockerode's `buildImage` as `registryconfig`.
+ * Every credential Docker's legacy builder would send (`X-Registry-Config`).
+ * For dockerode's `buildImage`, pass it encoded, as
+ * `registryconfig: { base64: encodeRegistryConfigHeader(all) }`: the daemon
+ * reads the header as base64url, which docker-modem's own encoding is not.
  */
 export async function getAllCredentials(
   options?: ResolverOptions,

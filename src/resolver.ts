@@ -9,7 +9,7 @@ import { readConfigFile, type ConfigFile } from './config/config-file.js';
 import { parseDockerAuthConfig } from './config/docker-auth-config.js';
 import { locateConfig, type ConfigLocation } from './config/locate.js';
 import { debug } from './debug.js';
-import { HelperError } from './errors.js';
+import { HelperError, UsageError } from './errors.js';
 import { parseImageReference } from './reference/image-reference.js';
 import { credentialKeyForDomain } from './reference/image-reference.js';
 import { readRegistryAddress } from './reference/server-address.js';
@@ -36,7 +36,7 @@ import {
   type StoreChoice,
   type StoreSettings,
 } from './stores/store-choice.js';
-import { parseTimeoutSeconds } from './timeout.js';
+import { checkTimeoutMs, parseTimeoutSeconds } from './timeout.js';
 
 /** How long helper answers are reused by default, in milliseconds. */
 export const DEFAULT_CACHE_TTL_MS = 5_000;
@@ -59,6 +59,15 @@ export interface ResolverOptions {
   helperStderr?: 'inherit' | 'capture';
   /** The platform whose default store rules apply. @default process.platform */
   platform?: NodeJS.Platform;
+  /**
+   * Stops the resolver's helpers when aborted: their process groups are
+   * killed, and lookups waiting on them, or started later, reject with
+   * the signal's reason. Helpers run in a session of their own (so that a
+   * timeout can kill whatever they started), out of reach of the Ctrl-C
+   * a terminal sends to the program: abort this on SIGINT and SIGTERM to
+   * take them along.
+   */
+  signal?: AbortSignal;
 }
 
 /** Something the user should know about a lookup; never holds a secret. */
@@ -155,11 +164,19 @@ export class CredentialResolver {
     this.#helperOptions = {
       env: this.#env,
       timeoutMs:
-        options.helperTimeoutMs ??
-        parseTimeoutSeconds(this.#env.REGCRED_HELPER_TIMEOUT),
+        options.helperTimeoutMs === undefined
+          ? parseTimeoutSeconds(this.#env.REGCRED_HELPER_TIMEOUT)
+          : checkTimeoutMs(options.helperTimeoutMs, 'helperTimeoutMs'),
       stderr: options.helperStderr ?? 'capture',
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
-    this.#cache = new AnswerCache(options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS);
+    const cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
+    if (!(cacheTtlMs >= 0)) {
+      throw new UsageError(
+        `cacheTtlMs must be 0 or more milliseconds, found ${cacheTtlMs}`,
+      );
+    }
+    this.#cache = new AnswerCache(cacheTtlMs);
   }
 
   /** Reads config.json and the environment, as Docker does at start-up. */

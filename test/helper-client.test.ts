@@ -288,10 +288,15 @@ test('helperGet() fails with not-found when the helper is not on PATH', async ()
   assert.match(error.detail, /any of the 2 directories on PATH/);
   assert.ok(!error.message.includes(binDir), error.message);
   const empty = await failsWith(
-    helperList('absent-helper', { env: {} }),
+    helperList('absent-helper', { env: { PATH: '' } }),
     'not-found',
   );
   assert.match(empty.detail, /PATH is empty/);
+  const unset = await failsWith(
+    helperList('absent-helper', { env: {} }),
+    'not-found',
+  );
+  assert.match(unset.detail, /the environment of the lookup has no PATH/);
 });
 
 test('helperGet() fails with not-found when the file is not executable', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { CredentialResolver } from '../src/resolver.js';
@@ -226,4 +227,49 @@ test('resolveImage() says Docker would wait forever for a helper that hangs', as
   assert.equal(resolution.helperFailure?.reason, 'timeout');
   const warning = resolution.warnings.find((w) => w.code === 'helper-failed');
   assert.match(warning?.message ?? '', /Docker would wait for it forever/);
+});
+
+test('CredentialResolver refuses bad settings with typed errors', async () => {
+  const { UsageError, InvalidReferenceError } =
+    await import('../src/errors.js');
+  for (const helperTimeoutMs of [0, -1, Number.NaN]) {
+    assert.throws(
+      () => new CredentialResolver({ env: box.env, helperTimeoutMs }),
+      UsageError,
+    );
+  }
+  assert.throws(
+    () => new CredentialResolver({ env: box.env, cacheTtlMs: -5 }),
+    UsageError,
+  );
+  assert.throws(
+    () =>
+      new CredentialResolver({
+        env: { ...box.env, REGCRED_HELPER_TIMEOUT: 'abc' },
+      }),
+    /REGCRED_HELPER_TIMEOUT must be a positive number of seconds/,
+  );
+  await assert.rejects(
+    resolver().resolveImage(undefined as unknown as string),
+    InvalidReferenceError,
+  );
+});
+
+test('an aborted signal stops the helpers of a CredentialResolver', async () => {
+  box.writeConfig({ credsStore: 'slow' });
+  const pidFile = join(box.dir, 'helper.pid');
+  box.writeHelper('slow', `echo $$ > '${pidFile}'; exec sleep 30`);
+  const controller = new AbortController();
+  const lookup = new CredentialResolver({
+    env: box.env,
+    signal: controller.signal,
+  }).resolveImage('e.example/app');
+  while (!existsSync(pidFile)) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  controller.abort(new Error('shutting down'));
+  await assert.rejects(lookup, /shutting down/);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
 });

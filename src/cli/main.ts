@@ -104,13 +104,9 @@ async function runCommand(context: CommandContext): Promise<number> {
 }
 
 function readTimeout(line: CommandLine, env: NodeJS.ProcessEnv): number {
-  try {
-    return line.global.helperTimeout === undefined
-      ? parseTimeoutSeconds(env.REGCRED_HELPER_TIMEOUT)
-      : parseTimeoutSeconds(line.global.helperTimeout, '--helper-timeout');
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return line.global.helperTimeout === undefined
+    ? parseTimeoutSeconds(env.REGCRED_HELPER_TIMEOUT)
+    : parseTimeoutSeconds(line.global.helperTimeout, '--helper-timeout');
 }
 
 /**

@@ -148,6 +148,13 @@ interface ReferenceParts {
  * ```
  */
 export function parseImageReference(reference: string): ImageReference {
+  // JavaScript callers can pass anything
+  if (typeof reference !== 'string') {
+    throw new InvalidReferenceError(
+      String(reference),
+      'a reference must be a string, as in "alpine"',
+    );
+  }
   if (IMAGE_ID_REGEXP.test(reference)) {
     throw invalid(
       reference,

@@ -248,6 +248,13 @@ function describeMissing(
 ): string {
   const program = helperProgram(name);
   const dirs = (env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
+  if (env.PATH === undefined) {
+    // most often a program's own `env` option that left PATH out
+    return (
+      `'${program}' cannot be found: the environment of the lookup has ` +
+      'no PATH; set one in it (e.g. env: { ...process.env, DOCKER_CONFIG })'
+    );
+  }
   const where =
     dirs.length === 0
       ? `'${program}' cannot be found: PATH is empty`

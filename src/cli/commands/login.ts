@@ -19,7 +19,6 @@ import {
   RegistryLoginError,
   HelperError,
   LoginFlagError,
-  UsageError,
 } from '../../errors.js';
 import { debug } from '../../debug.js';
 import { DOCKER_HUB_KEY } from '../../reference/image-reference.js';
@@ -382,13 +381,7 @@ function authenticate(
 function loginTimeout(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
   const value = env.REGCRED_LOGIN_TIMEOUT;
   if (value === undefined || value.trim() === '') return {};
-  try {
-    return {
-      timeoutMs: parseTimeoutSeconds(value, 'REGCRED_LOGIN_TIMEOUT'),
-    };
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return { timeoutMs: parseTimeoutSeconds(value, 'REGCRED_LOGIN_TIMEOUT') };
 }
 
 /**
