@@ -338,12 +338,15 @@ export class CredentialResolver {
 
     // the default store
     const defaultHelper = ctx.settings.credsStore;
-    if (defaultHelper === '') {
+    const addFileEntries = (): void => {
       for (const entry of fileStoreGetAll(ctx.config)) {
         if (holdsCredentials(entry.authConfig)) {
           add(entry.key, entry.authConfig, 'file');
         }
       }
+    };
+    if (defaultHelper === '') {
+      addFileEntries();
     } else {
       try {
         const names = await this.#helperList(defaultHelper);
@@ -356,7 +359,10 @@ export class CredentialResolver {
         }
       } catch (error) {
         if (!(error instanceof HelperError)) throw error;
+        // the file's own entries are what Docker sends while the helper
+        // fails: listed, so that a stale secret there is seen
         warnings.push(helperWarning(error, undefined, false));
+        addFileEntries();
       }
     }
 

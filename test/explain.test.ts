@@ -747,3 +747,49 @@ test('explain() quotes a huge or multi-line reference in one short line', async 
   const json = JSON.stringify(report);
   assert.equal(json.split('a'.repeat(100_000)).length - 1, 2);
 });
+
+test('explain() points out credHelpers keys written as URLs', async () => {
+  world.writeConfig({
+    credHelpers: { 'https://reg.example.test:5000': 'vault', 'ok.test': 'x' },
+  });
+  const report = await run();
+  const keys = find(report, 'config.cred-helper-keys');
+  assert.equal(keys.status, 'warning');
+  assert.match(keys.summary, /never read: https:\/\/reg\.example\.test:5000$/);
+  assert.match(keys.next ?? '', /rename .* to 'reg\.example\.test:5000'/);
+});
+
+test('explain() says which DOCKER_AUTH_CONFIG keys can never match', async () => {
+  world.writeConfig({ auths: {} });
+  world.env.DOCKER_AUTH_CONFIG = JSON.stringify({
+    auths: {
+      'https://reg.example.test/': { auth: ENV_AUTH },
+      'reg2.example.test': { auth: ENV_AUTH },
+    },
+  });
+  const report = await run();
+  const check = text(find(report, 'config.docker-auth-config'));
+  assert.match(check, /https:\/\/reg\.example\.test\/: never matches/);
+  assert.match(check, /reg2\.example\.test: overrides auths/);
+  assertNoSecret(report);
+});
+
+test('explain() says an invalid DOCKER_AUTH_CONFIG is set but ignored', async () => {
+  world.writeConfig({ auths: {} });
+  world.env.DOCKER_AUTH_CONFIG =
+    '{"auths":{"reg.example.test":{"username":"a"}}}';
+  const report = await run('reg.example.test/app');
+  const store = find(report, 'lookup.store');
+  assert.match(store.details[0] ?? '', /DOCKER_AUTH_CONFIG: set, but ignored/);
+});
+
+test('explain() names a missing DOCKER_CONFIG folder and the file it hides', async () => {
+  world.writeConfig({ auths: { 'reg.example.test': { auth: AUTH } } });
+  world.env.DOCKER_CONFIG = join(world.dir, 'typo');
+  const file = find(await run(), 'config.file');
+  assert.match(
+    text(file),
+    /the folder .*typo does not exist: check DOCKER_CONFIG/,
+  );
+  assert.match(text(file), /config\.json exists, but is not read while/);
+});

@@ -273,3 +273,16 @@ test('an aborted signal stops the helpers of a CredentialResolver', async () => 
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
 });
+
+test('list() shows the file entries Docker falls back to when credsStore fails', async () => {
+  box.writeConfig({
+    credsStore: 'absent',
+    auths: { 'e.example': { auth: 'dTpw' } },
+  });
+  const { credentials, warnings } = await resolver().list();
+  assert.deepEqual(
+    credentials.map((c) => [c.serverAddress, c.username, c.store]),
+    [['e.example', 'u', 'file']],
+  );
+  assert.equal(warnings[0]?.code, 'helper-failed');
+});

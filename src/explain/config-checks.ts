@@ -5,14 +5,18 @@
  *
  * @module
  */
+import { join } from 'node:path';
 import type { ConfigFile } from '../config/config-file.js';
 import { parseDockerAuthConfig } from '../config/docker-auth-config.js';
 import type { ConfigLocation } from '../config/locate.js';
 import type { ConfigContext } from '../resolver.js';
+import { DOCKER_HUB_KEY } from '../reference/image-reference.js';
+import { convertToHostname } from '../reference/server-address.js';
 import { undecodableKeys } from '../stores/file-store.js';
 import { chooseStore, type StoreSettings } from '../stores/store-choice.js';
 import { check, formatMode, type Check, type ConfigFacts } from './report.js';
 import {
+  credHelperKeysCheck,
   helperChecks,
   passStoreCheck,
   hubKeysCheck,
@@ -86,7 +90,8 @@ function configChecks(
   stat: FileStat | undefined,
   readFailed: boolean,
 ): Check[] {
-  const checks = [fileCheck(facts, readFailed)];
+  const missingNotes = facts.exists ? [] : notesOnMissingFile(system, facts);
+  const checks = [fileCheck(facts, readFailed, missingNotes)];
   const folder = stat === undefined ? folderCheck(system, facts) : undefined;
   if (folder !== undefined) checks.push(folder);
   if (stat !== undefined) checks.push(ownerCheck(system, facts, stat));
@@ -101,6 +106,7 @@ function configChecks(
       passStoreCheck(system, facts, homeOf(system)),
       staleSecretsCheck(facts, settings),
       hubKeysCheck(config),
+      credHelperKeysCheck(config),
       undecodableCheck(config),
     ];
     checks.push(...optional.filter((c) => c !== undefined));
@@ -144,9 +150,16 @@ function canRead(
   return (stat.mode & 0o004) !== 0;
 }
 
-/** Checks the file: where, why, readable, parsed. `readFailed`: it could
- * not be read, rather than parsed. */
-function fileCheck(facts: ConfigFacts, readFailed: boolean): Check {
+/**
+ * Checks the file: where, why, readable, parsed. `readFailed`: it could
+ * not be read, rather than parsed. `missingNotes`: what else to say of a
+ * missing file (see {@link notesOnMissingFile}).
+ */
+function fileCheck(
+  facts: ConfigFacts,
+  readFailed: boolean,
+  missingNotes: string[] = [],
+): Check {
   const base = {
     id: 'config.file',
     section: 'config',
@@ -179,7 +192,10 @@ function fileCheck(facts: ConfigFacts, readFailed: boolean): Check {
       ...base,
       status: 'info',
       summary: `no file at ${where}`,
-      details: ['no logins are stored; docker login creates it (mode 0600)'],
+      details: [
+        'no logins are stored; docker login creates it (mode 0600)',
+        ...missingNotes,
+      ],
     });
   }
   return check({ ...base, status: 'ok', summary: where });
@@ -386,6 +402,11 @@ function dockerAuthConfigCheck(
     });
   }
   const overrides = env.keys.map((key) => {
+    // matched by the exact key, as lookups spell it: never a URL
+    const host = convertToHostname(key);
+    if (key !== DOCKER_HUB_KEY && host !== key) {
+      return `${key}: never matches (lookups ask for '${host}')`;
+    }
     const store = settings && chooseStore(key, settings);
     const over =
       store?.kind === 'helper'
@@ -423,6 +444,28 @@ function legacyCheck(facts: ConfigFacts): Check | undefined {
 }
 
 /** The home `pass` uses: $HOME, as the helper inherits it. */
+/**
+ * For a missing file chosen by --config or DOCKER_CONFIG: a folder that
+ * does not exist (a mistyped path), and the file in HOME that it hides.
+ */
+function notesOnMissingFile(
+  system: ExplainSystem,
+  facts: ConfigFacts,
+): string[] {
+  if (facts.source !== 'flag' && facts.source !== 'DOCKER_CONFIG') return [];
+  const setting = facts.source === 'flag' ? '--config' : 'DOCKER_CONFIG';
+  const notes: string[] = [];
+  if (system.stat(facts.dir) === undefined) {
+    notes.push(`the folder ${facts.dir} does not exist: check ${setting}`);
+  }
+  const home = homeOf(system);
+  const homeFile = home && join(home, '.docker', 'config.json');
+  if (homeFile && homeFile !== facts.file && system.stat(homeFile)) {
+    notes.push(`${homeFile} exists, but is not read while ${setting} is set`);
+  }
+  return notes;
+}
+
 function homeOf(system: ExplainSystem): string | null {
   return system.env.HOME || null;
 }

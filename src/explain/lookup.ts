@@ -149,7 +149,11 @@ function describeSteps(
       place: 'DOCKER_AUTH_CONFIG',
       found:
         context.envAuths === undefined
-          ? 'not set'
+          ? context.warnings.some(
+              (w) => w.code === 'invalid-docker-auth-config',
+            )
+            ? 'set, but ignored: not in the form Docker accepts'
+            : 'not set'
           : fromEnv
             ? 'an entry'
             : 'no entry',

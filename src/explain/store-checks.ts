@@ -202,6 +202,33 @@ export function hubKeysCheck(config: ConfigFile): Check | undefined {
 }
 
 /**
+ * `credHelpers` keys written as URLs (`https://host:5000`, `host/v2/`):
+ * Docker picks a helper by the exact key, `host:5000`, so no lookup reads
+ * them. The Docker Hub spellings are {@link hubKeysCheck}'s.
+ */
+export function credHelperKeysCheck(config: ConfigFile): Check | undefined {
+  const unread = [...config.credHelpers.keys()].filter((key) => {
+    const host = convertToHostname(key);
+    return key !== DOCKER_HUB_KEY && host !== key && !HUB_HOSTS.has(host);
+  });
+  const [first] = unread;
+  if (first === undefined) return undefined;
+  return check({
+    id: 'config.cred-helper-keys',
+    section: 'config',
+    title: 'credHelpers keys',
+    status: 'warning',
+    summary: `never read: ${unread.join(', ')}`,
+    details: unread.map(
+      (key) =>
+        `'${key}': lookups ask for '${convertToHostname(key)}', and Docker ` +
+        'picks a helper by the exact key',
+    ),
+    next: `in credHelpers, rename '${first}' to '${convertToHostname(first)}'`,
+  });
+}
+
+/**
  * The default-store trap: Debian's `pass` helper on PATH, chosen (often
  * detected, not configured), but no password store initialised. Lookups
  * then answer nothing and every `docker login` fails to save.
