@@ -137,17 +137,25 @@ function readDockerAuthConfig(
     : { set: true, valid: false, keys: [], reason: parsed.reason };
 }
 
-/** Whether the user `uid`/`gid` may read a file, by its mode bits.
- * Supplementary groups are not known here and are not counted. */
-function canRead(
+/** The owner's bit of a permission; the group's is it >> 3, others' >> 6. */
+const OWNER_READ = 0o400;
+const OWNER_SEARCH = 0o100;
+
+/**
+ * Whether the user `uid`/`gid` has a permission (given as the owner's
+ * bit) on a file or folder, by its mode bits. Supplementary groups are not
+ * known here and are not counted.
+ */
+function mayAccess(
   stat: FileStat,
   uid: number | null,
   gid: number | null,
+  ownerBit: number,
 ): boolean {
   if (uid === null || uid === 0) return true;
-  if (stat.uid === uid) return (stat.mode & 0o400) !== 0;
-  if (stat.gid === gid) return (stat.mode & 0o040) !== 0;
-  return (stat.mode & 0o004) !== 0;
+  if (stat.uid === uid) return (stat.mode & ownerBit) !== 0;
+  if (stat.gid === gid) return (stat.mode & (ownerBit >> 3)) !== 0;
+  return (stat.mode & (ownerBit >> 6)) !== 0;
 }
 
 /**
@@ -216,7 +224,7 @@ function ownerCheck(
   const mode = formatMode(stat.mode);
   const summary = `owner uid ${stat.uid}, gid ${stat.gid}, mode ${mode}`;
   const chown = `sudo chown ${uid}:${gid} ${facts.file}`;
-  if (!canRead(stat, uid, gid)) {
+  if (!mayAccess(stat, uid, gid, OWNER_READ)) {
     return check({
       ...base,
       status: 'failed',
@@ -263,7 +271,8 @@ function folderCheck(
 ): Check | undefined {
   const folder = system.stat(facts.dir);
   const { uid, gid } = system;
-  if (folder === undefined || canSearch(folder, uid, gid)) return undefined;
+  if (folder === undefined || mayAccess(folder, uid, gid, OWNER_SEARCH))
+    return undefined;
   const mode = formatMode(folder.mode);
   return check({
     id: 'config.folder',
@@ -280,18 +289,6 @@ function folderCheck(
     ],
     next: `sudo chown -R ${uid}:${gid} ${facts.dir}`,
   });
-}
-
-/** Whether the user `uid`/`gid` may search (enter) a folder. */
-function canSearch(
-  stat: FileStat,
-  uid: number | null,
-  gid: number | null,
-): boolean {
-  if (uid === null || uid === 0) return true;
-  if (stat.uid === uid) return (stat.mode & 0o100) !== 0;
-  if (stat.gid === gid) return (stat.mode & 0o010) !== 0;
-  return (stat.mode & 0o001) !== 0;
 }
 
 const ROOT_OWNED_FOLDER =
