@@ -74,6 +74,8 @@ static void fail(const char *what)
     exit(2);
 }
 
+/* glibc 2.32 and later; a musl build fails here (the bench then says the
+ * load row was skipped) */
 static const char *error_name(int error)
 {
     const char *name = strerrorname_np(error);
@@ -98,6 +100,9 @@ static void send_get(struct get *get)
     if (get->head == NULL) fail("malloc");
     get->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (get->fd < 0) return finish(get, error_name(errno));
+    /* NOTE: a full listen queue fails at once (EAGAIN), where nc or socat
+     * would block until the server accepts: counted as an error, which
+     * the goal allows none of, rather than as a long wait */
     if (connect(get->fd, (struct sockaddr *)&address, sizeof address) != 0)
         return finish(get, error_name(errno));
     /* a few hundred bytes fit a new unix socket's buffer at once */
@@ -170,9 +175,9 @@ static void read_schedule(double start)
 {
     size_t capacity = 1024;
     double offset;
-    int read;
+    int scanned;
     gets = calloc(capacity, sizeof *gets);
-    while (gets != NULL && (read = scanf("%lf", &offset)) == 1) {
+    while (gets != NULL && (scanned = scanf("%lf", &offset)) == 1) {
         if (get_count == capacity) {
             capacity *= 2;
             gets = realloc(gets, capacity * sizeof *gets);
@@ -184,7 +189,7 @@ static void read_schedule(double start)
         get_count++;
     }
     if (gets == NULL) fail("schedule");
-    if (read != EOF) {
+    if (scanned != EOF) {
         fprintf(stderr, "load-client: line %zu of the schedule is not a "
                         "number\n", get_count + 1);
         exit(2);

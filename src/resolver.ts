@@ -5,6 +5,7 @@
  * @module
  */
 import type { AuthConfig } from './auth-config.js';
+import { setMaxListeners } from 'node:events';
 import { readConfigFile, type ConfigFile } from './config/config-file.js';
 import { parseDockerAuthConfig } from './config/docker-auth-config.js';
 import { locateConfig, type ConfigLocation } from './config/locate.js';
@@ -61,11 +62,11 @@ export interface ResolverOptions {
   platform?: NodeJS.Platform;
   /**
    * Stops the resolver's helpers when aborted: their process groups are
-   * killed, and lookups waiting on them, or started later, reject with
-   * the signal's reason. Helpers run in a session of their own (so that a
-   * timeout can kill whatever they started), out of reach of the Ctrl-C
-   * a terminal sends to the program: abort this on SIGINT and SIGTERM to
-   * take them along.
+   * killed, and lookups waiting on them, or started later (answered from
+   * the cache or not), reject with the signal's reason. Helpers run in a
+   * session of their own (so that a timeout can kill whatever they
+   * started), out of reach of the Ctrl-C a terminal sends to the program:
+   * abort this on SIGINT and SIGTERM to take them along.
    */
   signal?: AbortSignal;
 }
@@ -156,6 +157,7 @@ export class CredentialResolver {
   readonly #platform: NodeJS.Platform;
   readonly #helperOptions: HelperCallOptions;
   readonly #cache: AnswerCache;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(options: ResolverOptions = {}) {
     this.#env = options.env ?? process.env;
@@ -168,8 +170,11 @@ export class CredentialResolver {
           ? parseTimeoutSeconds(this.#env.REGCRED_HELPER_TIMEOUT)
           : checkTimeoutMs(options.helperTimeoutMs, 'helperTimeoutMs'),
       stderr: options.helperStderr ?? 'capture',
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.signal === undefined
+        ? {}
+        : { signal: helperSignal(options.signal) }),
     };
+    this.#signal = options.signal;
     const cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
     if (!(cacheTtlMs >= 0)) {
       throw new UsageError(
@@ -225,6 +230,7 @@ export class CredentialResolver {
 
   /** Resolves credentials for an exact config key. */
   async resolveKey(key: string, context?: ConfigContext): Promise<Resolution> {
+    this.#signal?.throwIfAborted();
     const ctx = context ?? (await this.loadContext());
     const store = chooseStore(key, ctx.settings);
     debug(`key '${key}': ${describeChoice(store)}`);
@@ -240,7 +246,7 @@ export class CredentialResolver {
     }
     const fileEntry = fileLookup.entry?.authConfig;
     if (store.kind === 'file') {
-      warnings.push(...brokenNeighbourWarnings(ctx.config, fileLookup));
+      warnings.push(...sentEntryWarnings(ctx.config, key, fileLookup));
       return {
         ...base,
         authConfig: dropEmpty(fileEntry ?? {}),
@@ -259,6 +265,7 @@ export class CredentialResolver {
       if (!(error instanceof HelperError)) throw error;
       // Docker swallows the failure and sends the file's own entry.
       warnings.push(helperWarning(error, store, fileEntry !== undefined));
+      warnings.push(...sentEntryWarnings(ctx.config, key, fileLookup));
       return {
         ...base,
         authConfig: dropEmpty(fileEntry ?? {}),
@@ -278,6 +285,7 @@ export class CredentialResolver {
     credentials: Record<string, AuthConfig>;
     warnings: ResolveWarning[];
   }> {
+    this.#signal?.throwIfAborted();
     const ctx = await this.loadContext();
     const warnings = [...ctx.warnings];
     const credentials: Record<string, AuthConfig> = {};
@@ -329,6 +337,7 @@ export class CredentialResolver {
     credentials: ListedCredential[];
     warnings: ResolveWarning[];
   }> {
+    this.#signal?.throwIfAborted();
     const ctx = await this.loadContext();
     const warnings = [...ctx.warnings];
     const listed = new Map<string, ListedCredential>();
@@ -419,6 +428,17 @@ export class CredentialResolver {
   }
 }
 
+/**
+ * The signal the resolver's helpers get: one of its own, following the
+ * caller's, so that many helpers at once listen to it without Node.js
+ * warning of a listener leak on the caller's signal.
+ */
+function helperSignal(signal: AbortSignal): AbortSignal {
+  const own = AbortSignal.any([signal]);
+  setMaxListeners(0, own);
+  return own;
+}
+
 /** True when an entry holds more than a server address or an e-mail. */
 function holdsCredentials(config: AuthConfig): boolean {
   const { username, password, auth, identitytoken, registrytoken } = config;
@@ -463,15 +483,6 @@ function readEnvAuths(
 function fileWarnings(key: string, lookup: FileLookup): ResolveWarning[] {
   const warnings: ResolveWarning[] = [];
   const entry = lookup.entry;
-  if (entry?.decodeError !== undefined) {
-    warnings.push({
-      code: 'undecodable-entry',
-      message:
-        `The auths entry '${entry.key}' in config.json cannot be decoded ` +
-        `(${entry.decodeError}); Docker sends it undecoded, which no ` +
-        `registry accepts. Log in again: docker login ${key}`,
-    });
-  }
   if (lookup.otherCandidates.length > 0 && entry !== undefined) {
     warnings.push({
       code: 'ambiguous-legacy-keys',
@@ -486,16 +497,30 @@ function fileWarnings(key: string, lookup: FileLookup): ResolveWarning[] {
 }
 
 /**
- * Other entries whose `auth` cannot be decoded: Docker stops decoding at
- * one of them, in random order, so on some runs the entry found here is
- * sent undecoded too.
+ * What is wrong with the `auths` entry when it is what Docker sends (the
+ * file is the store, or the helper failed): an `auth` that cannot be
+ * decoded, or other entries that cannot be, at which Docker stops decoding
+ * in random order, so that on some runs this one is sent undecoded too.
  */
-function brokenNeighbourWarnings(
+function sentEntryWarnings(
   config: ConfigFile,
+  key: string,
   lookup: FileLookup,
 ): ResolveWarning[] {
   const entry = lookup.entry;
-  if (entry === undefined || entry.decodeError !== undefined) return [];
+  if (entry === undefined) return [];
+  if (entry.decodeError !== undefined) {
+    return [
+      {
+        code: 'undecodable-entry',
+        message:
+          `The auths entry '${entry.key}' in config.json cannot be decoded ` +
+          `(${entry.decodeError}); Docker sends it undecoded, which ` +
+          `registries ignore: pulls go anonymous. Log in again: docker ` +
+          `login ${key}`,
+      },
+    ];
+  }
   const broken = undecodableKeys(config).filter((key) => key !== entry.key);
   const [first] = broken;
   if (first === undefined) return [];
@@ -521,18 +546,19 @@ function helperWarning(
 ): ResolveWarning {
   const chosenBy =
     store?.kind === 'helper' ? ` (chosen by ${describeSource(store)})` : '';
-  const falls = hasFileEntry
+  const fallbackAnswer = hasFileEntry
     ? "config.json's own entry for it"
     : 'no credentials (anonymous)';
   // Docker gives a helper no time limit: where regcred gave up, Docker
-  // would still be waiting
+  // would still be waiting, for a slow helper's answer or forever
   const fallback =
     store === undefined
       ? ''
       : error.reason === 'timeout'
-        ? `; Docker would wait for it forever (it sets no time limit); ` +
-          `if it failed instead, Docker would send ${falls}`
-        : `; Docker falls back to ${falls}`;
+        ? '; Docker sets no time limit: docker pull waits as long as the ' +
+          'helper takes, forever if it hangs; if it failed instead, ' +
+          `Docker would send ${fallbackAnswer}`
+        : `; Docker falls back to ${fallbackAnswer}`;
   return {
     code: 'helper-failed',
     message: `${error.message}${chosenBy}${fallback}`,

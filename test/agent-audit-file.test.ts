@@ -93,3 +93,14 @@ test('openAuditFile() keeps the old file, and warns once, when the path cannot b
   assert.match(warnings[0] ?? '', /audit file .* was moved or removed/);
   assert.match(warnings[0] ?? '', /\(EISDIR\)/);
 });
+
+test('openAuditFile() ignores lines after close()', async () => {
+  const path = join(dir, 'audit.log');
+  const audit = openAuditFile(path);
+  audit.write('one');
+  audit.close();
+  audit.write('late');
+  audit.close();
+  await afterFlush();
+  assert.equal(readFileSync(path, 'utf8'), 'one\n');
+});

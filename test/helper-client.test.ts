@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HelperError, type HelperFailureReason } from '../src/errors.js';
+import {
+  HelperError,
+  UsageError,
+  type HelperFailureReason,
+} from '../src/errors.js';
 import {
   findHelper,
   HELPER_NOT_FOUND_MESSAGE,
@@ -585,11 +589,11 @@ test('helper calls reject bad options before starting anything', async () => {
   const { name, options } = setup(answering(FOUND));
   await assert.rejects(
     helperGet(name, 'r', { ...options, timeoutMs: 0 }),
-    RangeError,
+    UsageError,
   );
   await assert.rejects(
     helperList(name, { ...options, maxOutputBytes: -1 }),
-    RangeError,
+    UsageError,
   );
 });
 

@@ -85,6 +85,7 @@ class BatchedAuditFile {
   #timer: NodeJS.Timeout | undefined;
   /** Problems already reported on stderr, each said once. */
   readonly #warned = new Set<string>();
+  #closed = false;
   readonly #flushAtExit = (): void => this.#flush();
 
   constructor(path: string, fd: number) {
@@ -94,6 +95,8 @@ class BatchedAuditFile {
   }
 
   write(line: string): void {
+    // after close() the descriptor may already belong to another file
+    if (this.#closed) return;
     this.#queued += `${line}\n`;
     if (this.#queued.length >= AUDIT_FLUSH_BYTES) return this.#flush();
     // unref: a queued line never keeps the process alive; exit writes it
@@ -101,8 +104,10 @@ class BatchedAuditFile {
   }
 
   close(): void {
+    if (this.#closed) return;
     process.off('exit', this.#flushAtExit);
     this.#flush();
+    this.#closed = true;
     closeSync(this.#fd);
   }
 
@@ -130,17 +135,19 @@ class BatchedAuditFile {
    * removed there (log rotation). */
   #followRotation(): void {
     let atPath;
+    let open;
     try {
       atPath = statSync(this.#path, { throwIfNoEntry: false });
+      open = fstatSync(this.#fd);
     } catch {
       return; // the folder cannot be searched now: keep the open file
     }
-    const open = fstatSync(this.#fd);
     if (atPath?.ino === open.ino && atPath.dev === open.dev) return;
     try {
       const fd = openForAppending(this.#path);
       closeSync(this.#fd);
       this.#fd = fd;
+      this.#warned.delete('reopen'); // a later failure is said again
     } catch (error) {
       const cause = (error as AgentError).cause;
       const why = cause === undefined ? 'not a regular file' : errorCode(cause);

@@ -271,9 +271,13 @@ function folderCheck(
 ): Check | undefined {
   const folder = system.stat(facts.dir);
   const { uid, gid } = system;
-  if (folder === undefined || mayAccess(folder, uid, gid, OWNER_SEARCH))
+  if (folder === undefined || mayAccess(folder, uid, gid, OWNER_SEARCH)) {
     return undefined;
+  }
   const mode = formatMode(folder.mode);
+  // only the user's own ~/.docker is theirs to take back; a folder named
+  // by --config or DOCKER_CONFIG may be another user's on purpose
+  const inHome = facts.source === 'HOME' || facts.source === 'passwd';
   return check({
     id: 'config.folder',
     section: 'config',
@@ -284,10 +288,13 @@ function folderCheck(
       'cannot open it',
     details: [
       'Docker warns and carries on with an empty config: pulls go ' +
-        'anonymous, and its logins cannot be saved',
-      ...(folder.uid === 0 ? [ROOT_OWNED_FOLDER] : []),
+        'anonymous, and a login cannot be saved there',
+      ...(inHome && folder.uid === 0 ? [ROOT_OWNED_FOLDER] : []),
     ],
-    next: `sudo chown -R ${uid}:${gid} ${facts.dir}`,
+    next: inHome
+      ? `sudo chown -R ${uid}:${gid} ${facts.dir}`
+      : `point ${facts.source === 'flag' ? '--config' : 'DOCKER_CONFIG'} ` +
+        'at a folder of your own',
   });
 }
 
@@ -402,7 +409,7 @@ function dockerAuthConfigCheck(
     // matched by the exact key, as lookups spell it: never a URL
     const host = convertToHostname(key);
     if (key !== DOCKER_HUB_KEY && host !== key) {
-      return `${key}: never matches (lookups ask for '${host}')`;
+      return `${key}: matches no pull, push or login (they ask for '${host}')`;
     }
     const store = settings && chooseStore(key, settings);
     const over =
@@ -440,7 +447,6 @@ function legacyCheck(facts: ConfigFacts): Check | undefined {
   });
 }
 
-/** The home `pass` uses: $HOME, as the helper inherits it. */
 /**
  * For a missing file chosen by --config or DOCKER_CONFIG: a folder that
  * does not exist (a mistyped path), and the file in HOME that it hides.
@@ -463,6 +469,7 @@ function notesOnMissingFile(
   return notes;
 }
 
+/** The home `pass` uses: $HOME, as the helper inherits it. */
 function homeOf(system: ExplainSystem): string | null {
   return system.env.HOME || null;
 }

@@ -365,8 +365,8 @@ function outcomeCheck(facts: LookupFacts, resolution: Resolution): Check {
       ...OUTCOME,
       status: 'failed',
       summary:
-        "Docker sends the entry's auth undecoded, which no registry " +
-        'accepts: the pull fails as unauthorized',
+        "Docker sends the entry's auth undecoded, which registries ignore: " +
+        'the pull goes anonymous, and private images fail as unauthorized',
       next: `docker login ${facts.hubAlias === null ? facts.domain : ''}`.trim(),
     });
   }
@@ -393,18 +393,22 @@ const OUTCOME = {
 } as const;
 
 /** The helper failed: Docker hides it and sends the file's entry. A
- * helper that hangs is another matter: Docker gives it no time limit. */
+ * helper that did not answer in time is another matter: Docker gives it
+ * no time limit, so a slow one answers at last and a hung one hangs the
+ * pull. */
 function fallbackCheck(found: string, hung: boolean): Check {
   const send = found ? `send ${found} from config.json` : 'pull anonymously';
   if (hung) {
     return check({
       ...OUTCOME,
-      status: 'failed',
+      status: 'warning',
       summary:
-        'docker pull hangs here: Docker gives a credential helper no time ' +
-        'limit and waits for it forever',
+        'docker pull waits for this helper as long as it takes, forever if ' +
+        'it hangs: Docker gives a credential helper no time limit',
       details: [`if the helper failed instead, Docker would ${send}`],
-      next: 'find what the helper waits for (a locked keyring, a prompt)',
+      next:
+        'find what the helper waits for (a locked keyring, a prompt), or ' +
+        'allow it more time with --helper-timeout',
     });
   }
   return check({

@@ -203,8 +203,10 @@ export function hubKeysCheck(config: ConfigFile): Check | undefined {
 
 /**
  * `credHelpers` keys written as URLs (`https://host:5000`, `host/v2/`):
- * Docker picks a helper by the exact key, `host:5000`, so no lookup reads
- * them. The Docker Hub spellings are {@link hubKeysCheck}'s.
+ * Docker picks a helper by the exact key, `host:5000`, so pulls, pushes
+ * and logins never read them; only the legacy builder's view of all
+ * credentials sends them. The Docker Hub spellings are
+ * {@link hubKeysCheck}'s.
  */
 export function credHelperKeysCheck(config: ConfigFile): Check | undefined {
   const unread = [...config.credHelpers.keys()].filter((key) => {
@@ -218,11 +220,11 @@ export function credHelperKeysCheck(config: ConfigFile): Check | undefined {
     section: 'config',
     title: 'credHelpers keys',
     status: 'warning',
-    summary: `never read: ${unread.join(', ')}`,
+    summary: `not read by pull, push or login: ${unread.join(', ')}`,
     details: unread.map(
       (key) =>
-        `'${key}': lookups ask for '${convertToHostname(key)}', and Docker ` +
-        'picks a helper by the exact key',
+        `'${key}': pulls ask for '${convertToHostname(key)}', and Docker ` +
+        'picks a helper by the exact key (only a legacy build sends it)',
     ),
     next: `in credHelpers, rename '${first}' to '${convertToHostname(first)}'`,
   });

@@ -33,12 +33,19 @@ const MAX_DISPLAYED_CHARS = 512;
  * {@link MAX_DISPLAYED_CHARS} characters, saying how long it was.
  */
 export function displayText(text: string): string {
-  const chars = Array.from(text);
-  if (chars.length <= MAX_DISPLAYED_CHARS) {
-    return escapeControlCharacters(text);
+  // code points, so that no surrogate pair is cut; counted only as far as
+  // needed, as the text may be huge
+  let start = '';
+  let count = 0;
+  for (const char of text) {
+    if (count === MAX_DISPLAYED_CHARS) {
+      const whole = `${text.length} characters`;
+      return `${escapeControlCharacters(start)}... (${whole})`;
+    }
+    start += char;
+    count++;
   }
-  const start = chars.slice(0, MAX_DISPLAYED_CHARS).join('');
-  return `${escapeControlCharacters(start)}... (${chars.length} characters)`;
+  return escapeControlCharacters(text);
 }
 
 /** `\xNN` for one character below U+0100. */

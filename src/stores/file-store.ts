@@ -79,24 +79,15 @@ export function fileStoreGet(config: ConfigFile, key: string): FileLookup {
   return { entry, match: 'legacy', otherCandidates: others };
 }
 
-/** Keys whose `auth` cannot be decoded, per loaded config: every lookup
- * asks, and a file may hold thousands of entries. */
-const UNDECODABLE_KEYS = new WeakMap<ConfigFile, string[]>();
-
 /**
  * The `auths` keys whose `auth` field cannot be decoded, in file order.
  * Docker decodes the entries in random order and stops at the first such
  * entry, so each one leaves others undecoded on some runs.
  */
 export function undecodableKeys(config: ConfigFile): string[] {
-  let keys = UNDECODABLE_KEYS.get(config);
-  if (keys === undefined) {
-    keys = [...config.auths]
-      .filter(([, raw]) => raw.auth && !decodeAuthField(raw.auth).ok)
-      .map(([key]) => key);
-    UNDECODABLE_KEYS.set(config, keys);
-  }
-  return keys;
+  return [...config.auths]
+    .filter(([, raw]) => raw.auth && !decodeAuthField(raw.auth).ok)
+    .map(([key]) => key);
 }
 
 /** Every `auths` entry, loaded as Docker loads them, in file order. */

@@ -17,7 +17,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { findExecutable } from '../internal/find-executable.js';
 import { goCompactObject } from '../internal/go-json.js';
-import { DEFAULT_HELPER_TIMEOUT_MS } from '../timeout.js';
+import { UsageError } from '../errors.js';
+import { checkTimeoutMs, DEFAULT_HELPER_TIMEOUT_MS } from '../timeout.js';
 import {
   helperError,
   helperProgram,
@@ -213,13 +214,13 @@ async function runHelper(
   call: HelperCall,
   options: HelperCallOptions,
 ): Promise<HelperExit> {
-  const { timeoutMs = DEFAULT_HELPER_TIMEOUT_MS } = options;
+  const timeoutMs = checkTimeoutMs(
+    options.timeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS,
+    'timeoutMs',
+  );
   const { maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES } = options;
-  if (!(timeoutMs > 0)) {
-    throw new RangeError(`timeoutMs must be positive, found ${timeoutMs}`);
-  }
   if (!(maxOutputBytes >= 0)) {
-    throw new RangeError(
+    throw new UsageError(
       `maxOutputBytes must not be negative, found ${maxOutputBytes}`,
     );
   }
