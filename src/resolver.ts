@@ -184,12 +184,17 @@ export class CredentialResolver {
     this.#cache = new AnswerCache(cacheTtlMs);
   }
 
-  /** Reads config.json and the environment, as Docker does at start-up. */
-  async loadContext(): Promise<ConfigContext> {
-    const location = locateConfig({
+  /** Where config.json is, as Docker finds it; nothing is read. */
+  locate(): ConfigLocation {
+    return locateConfig({
       env: this.#env,
       ...(this.#configDir === undefined ? {} : { configDir: this.#configDir }),
     });
+  }
+
+  /** Reads config.json and the environment, as Docker does at start-up. */
+  async loadContext(): Promise<ConfigContext> {
+    const location = this.locate();
     const config = await readConfigFile(location.file);
     const containsAuth =
       config.credsStore !== '' ||

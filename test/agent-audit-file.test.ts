@@ -104,3 +104,15 @@ test('openAuditFile() ignores lines after close()', async () => {
   await afterFlush();
   assert.equal(readFileSync(path, 'utf8'), 'one\n');
 });
+
+test('openAuditFile() writes queued lines within a short time', async () => {
+  const path = join(dir, 'audit.log');
+  const audit = openAuditFile(path);
+  try {
+    audit.write('one');
+    await afterFlush();
+    assert.equal(readFileSync(path, 'utf8'), 'one\n');
+  } finally {
+    audit.close();
+  }
+});

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import {
   mkdtempSync,
-  readFileSync,
   renameSync,
   rmSync,
   utimesSync,
@@ -10,7 +9,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { openAuditFile } from '../src/agent/audit-file.js';
 import { HostConfig, SETTLE_MS } from '../src/agent/host-config.js';
 import { CredentialResolver } from '../src/resolver.js';
 
@@ -47,6 +45,20 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('HostConfig', () => {
+  test('reads config.json once for requests while it is unchanged', async (t) => {
+    writeConfig('one');
+    const resolver = new CredentialResolver({
+      env: { PATH: '/nonexistent' },
+      configDir: dir,
+    });
+    const loads = t.mock.method(resolver, 'loadContext');
+    const host = new HostConfig(resolver, 0);
+    await host.resolveKey(REGISTRY);
+    await host.resolveKey(REGISTRY);
+    await host.resolveKey('other.test');
+    assert.equal(loads.mock.callCount(), 1);
+  });
+
   test('reuses the parsed config while the file is unchanged', async () => {
     writeConfig('one');
     const host = hostConfig();
@@ -103,28 +115,5 @@ describe('HostConfig', () => {
     const first = await host.resolveKey(REGISTRY);
     const second = await host.resolveKey(REGISTRY);
     assert.notEqual(second, first);
-  });
-});
-
-describe('openAuditFile()', () => {
-  test('writes queued lines on close', () => {
-    const path = join(dir, 'audit.log');
-    const audit = openAuditFile(path);
-    audit.write('one');
-    audit.write('two');
-    audit.close();
-    assert.equal(readFileSync(path, 'utf8'), 'one\ntwo\n');
-  });
-
-  test('writes queued lines within a short time', async () => {
-    const path = join(dir, 'audit.log');
-    const audit = openAuditFile(path);
-    try {
-      audit.write('one');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal(readFileSync(path, 'utf8'), 'one\n');
-    } finally {
-      audit.close();
-    }
   });
 });

@@ -37,7 +37,7 @@ interface Snapshot {
 /** Resolves keys as {@link CredentialResolver.resolveKey} does. */
 export class HostConfig {
   readonly #resolver: CredentialResolver;
-  /** config.json's path, known after the first read. */
+  /** config.json's path, found at the first lookup. */
   #path: string | undefined;
   #snapshot: Snapshot | undefined;
   readonly #settleMs: number;
@@ -71,22 +71,18 @@ export class HostConfig {
   async #current(): Promise<Snapshot> {
     // stat before reading: a change after the stat gives a new stamp next
     // time, so old contents are never kept under a new stamp
-    const stamp =
-      this.#path === undefined
-        ? undefined
-        : fileStamp(this.#path, this.#settleMs);
+    this.#path ??= this.#resolver.locate().file;
+    const stamp = fileStamp(this.#path, this.#settleMs);
     if (stamp !== undefined && this.#snapshot?.stamp === stamp) {
       return this.#snapshot;
     }
 
     this.#snapshot = undefined;
     const context = await this.#resolver.loadContext();
-    const path = this.#path;
-    this.#path = context.location.file;
     // the default-store detection looks at PATH, which a stat cannot watch
     const reusable =
       stamp !== undefined &&
-      path === context.location.file &&
+      this.#path === context.location.file &&
       context.detection === undefined;
     const snapshot = { stamp: stamp ?? '', context, answers: new Map() };
     if (reusable) this.#snapshot = snapshot;

@@ -6,14 +6,10 @@
  * @module
  */
 import { lstat } from 'node:fs/promises';
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { RegcredError } from '../errors.js';
+import { http } from '../internal/lazy-builtins.js';
 import { CredentialResolver, DEFAULT_CACHE_TTL_MS } from '../resolver.js';
 import { DEFAULT_HELPER_TIMEOUT_MS, MAX_TIMER_MS } from '../timeout.js';
 import { formatAuditLine, type AuditEntry, type AuditSink } from './audit.js';
@@ -155,7 +151,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 }
 
 function createAgentServer(served: Served, helperTimeoutMs: number): Server {
-  const server = createServer(
+  const server = http().createServer(
     {
       maxHeaderSize: MAX_HEADER_BYTES,
       // a client has this long to send its whole request; checked each s

@@ -7,10 +7,10 @@
  */
 import { statSync } from 'node:fs';
 import { lstat, mkdir, unlink } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { AgentError } from './agent-error.js';
+import { net } from '../internal/lazy-builtins.js';
 import { shellWord } from '../internal/shell-word.js';
 
 /** The socket's name in `$XDG_RUNTIME_DIR`. */
@@ -147,7 +147,7 @@ export async function claimSocketPath(path: string): Promise<void> {
 /** True when something accepts connections on the socket at `path`. */
 function isAnswering(path: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const socket = connect(path);
+    const socket = net().connect(path);
     const timer = setTimeout(() => finish(true), PROBE_TIMEOUT_MS);
     function finish(answering: boolean, error?: AgentError): void {
       clearTimeout(timer);

@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
 import { AgentError } from './agent-error.js';
+import { childProcess } from '../internal/lazy-builtins.js';
 
 /** Largest uid Linux can give (2^32 - 2; -1 means "no change"). */
 const MAX_UID = 4_294_967_294;
@@ -68,33 +68,43 @@ export async function grantUidAccess(
 function userEntry(path: string, uid: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const options = { timeout: SETFACL_TIMEOUT_MS, shell: false };
-    execFile('getfacl', ['-pn', path], options, (error, stdout) => {
-      if (error !== null) return resolve(undefined);
-      const entry = new RegExp(`^user:${uid}:([r-][w-][x-])`, 'm');
-      resolve(entry.exec(String(stdout))?.[1]);
-    });
+    childProcess().execFile(
+      'getfacl',
+      ['-pn', path],
+      options,
+      (error, stdout) => {
+        if (error !== null) return resolve(undefined);
+        const entry = new RegExp(`^user:${uid}:([r-][w-][x-])`, 'm');
+        resolve(entry.exec(String(stdout))?.[1]);
+      },
+    );
   });
 }
 
 function setfacl(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const options = { timeout: SETFACL_TIMEOUT_MS, shell: false };
-    execFile('setfacl', args, options, (error, _stdout, stderr) => {
-      if (error === null) return resolve();
-      const code = (error as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT'
-          ? "'setfacl' is not installed (package 'acl')"
-          : `'setfacl ${args.join(' ')}' failed: ` +
-            (String(stderr).trim() || error.message);
-      reject(
-        new AgentError(
-          `Cannot let another uid use the agent's socket: ${why}. ` +
-            'Install acl, use a file system with ACLs, or leave out ' +
-            '--allow-uid',
-          { cause: error },
-        ),
-      );
-    });
+    childProcess().execFile(
+      'setfacl',
+      args,
+      options,
+      (error, _stdout, stderr) => {
+        if (error === null) return resolve();
+        const code = (error as NodeJS.ErrnoException).code;
+        const why =
+          code === 'ENOENT'
+            ? "'setfacl' is not installed (package 'acl')"
+            : `'setfacl ${args.join(' ')}' failed: ` +
+              (String(stderr).trim() || error.message);
+        reject(
+          new AgentError(
+            `Cannot let another uid use the agent's socket: ${why}. ` +
+              'Install acl, use a file system with ACLs, or leave out ' +
+              '--allow-uid',
+            { cause: error },
+          ),
+        );
+      },
+    );
   });
 }

@@ -24,6 +24,11 @@ export function http(): typeof import('node:http') {
   return builtin('node:http');
 }
 
+/** `node:net`: the agent's own socket checks. */
+export function net(): typeof import('node:net') {
+  return builtin('node:net');
+}
+
 /** `node:tls`. */
 export function tlsModule(): typeof import('node:tls') {
   return builtin('node:tls');

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { maxHeaderSize } from 'node:http';
 import { RegistryLoginError } from '../errors.js';
 import { redact } from '../redact.js';
+import { http } from '../internal/lazy-builtins.js';
 
 /** What the message of a connection failure may add. */
 export interface FailureContext {
@@ -73,7 +73,7 @@ export function connectionFailure(
   } else if (code === 'UND_ERR_HEADERS_OVERFLOW') {
     reason =
       'the headers of its answer are larger than regcred reads ' +
-      `(${maxHeaderSize / 1024} KiB); check that the address is a registry`;
+      `(${http().maxHeaderSize / 1024} KiB); check that the address is a registry`;
   } else if (
     code?.startsWith('HPE_') === true ||
     code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'

@@ -21,7 +21,6 @@ import {
 import { decodeUtf8LikeGo } from '../internal/go-utf8.js';
 import { childProcess } from '../internal/lazy-builtins.js';
 import type { HelperCallOptions } from './helper-client.js';
-import { MAX_TIMER_MS } from '../timeout.js';
 
 /** How long a stopped helper gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 1_000;
@@ -126,9 +125,8 @@ export class HelperProcess {
     child.on('close', (status, signal) => this.#onClose(status, signal));
     child.stdout?.on('data', (chunk: Buffer) => this.#onStdout(chunk));
     child.stderr?.on('data', (chunk: Buffer) => this.#onStderr(chunk));
-    if (timeoutMs <= MAX_TIMER_MS) {
-      this.#deadline = setTimeout(() => this.#onTimeout(timeoutMs), timeoutMs);
-    }
+    // runHelper checked it, so that a timer can hold it (checkTimeoutMs)
+    this.#deadline = setTimeout(() => this.#onTimeout(timeoutMs), timeoutMs);
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
