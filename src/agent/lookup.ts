@@ -7,10 +7,11 @@
 import type { AuthConfig } from '../auth-config.js';
 import { goCompactObject } from '../internal/go-json.js';
 import type { Resolution } from '../resolver.js';
+import type { HelperCredentials } from '../stores/helper-client.js';
 import {
+  credentialsJson,
   HELPER_NOT_FOUND_MESSAGE,
-  type HelperCredentials,
-} from '../stores/helper-client.js';
+} from '../stores/helper-protocol.js';
 import { toHelperCredentials } from '../stores/helper-store.js';
 import type { AuditOutcome } from './audit.js';
 import type { AllowList } from './policy.js';
@@ -58,17 +59,9 @@ export async function answerGet(
       ? notFound(key, 'not-found')
       : notFound(key, 'error', failure.code);
   }
-  const body = goCompactObject(
-    [
-      ['ServerURL', serverUrl],
-      ['Username', pair.username],
-      ['Secret', pair.secret],
-    ],
-    false,
-  );
   return {
     status: 200,
-    body: `${body}\n`,
+    body: credentialsJson(serverUrl, pair.username, pair.secret),
     json: true,
     outcome: 'found',
     registry: key,

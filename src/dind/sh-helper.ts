@@ -16,6 +16,10 @@
  *
  * @module
  */
+import {
+  HELPER_NOT_FOUND_MESSAGE,
+  MISSING_SERVER_URL_MESSAGE,
+} from '../stores/helper-protocol.js';
 import { VERSION } from '../version.js';
 
 /** The first line after the shebang: marks a file as written by regcred,
@@ -40,7 +44,9 @@ export function shHelperScript(
 ): string {
   return SCRIPT_TEMPLATE.replaceAll('@MARKER@', SH_HELPER_MARKER)
     .replaceAll('@VERSION@', version.replace(/[^0-9A-Za-z.+-]/g, ''))
-    .replaceAll('@TIMEOUT@', String(Math.max(1, Math.ceil(timeoutSeconds))));
+    .replaceAll('@TIMEOUT@', String(Math.max(1, Math.ceil(timeoutSeconds))))
+    .replaceAll('@NOT_FOUND@', HELPER_NOT_FOUND_MESSAGE)
+    .replaceAll('@NO_URL@', MISSING_SERVER_URL_MESSAGE);
 }
 
 // The script. No "${" in it (this is a JS template) and no backquotes;
@@ -58,7 +64,7 @@ const SCRIPT_TEMPLATE = String.raw`#!/bin/sh
 # curl, socat or nc with -U (netcat-openbsd). The answer holds a secret:
 # it only flows through pipes, read, printf and cat, never through argv.
 
-NOT_FOUND='credentials not found in native keychain'
+NOT_FOUND='@NOT_FOUND@'
 VERSION='@VERSION@'
 TIMEOUT=@TIMEOUT@
 CR=$(printf '\r')
@@ -191,7 +197,7 @@ case $1 in
 get)
 	# the server URL: Docker writes it without a newline
 	url=$(cat)
-	if [ -z "$url" ]; then fail 'no credentials server URL'; fi
+	if [ -z "$url" ]; then fail '@NO_URL@'; fi
 	find_socket
 	find_client
 	length=$(printf '%s' "$url" | wc -c)

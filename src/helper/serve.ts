@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { decodeGoValue, type GoType } from '../config/go-decode.js';
+import { decodeGoValue } from '../config/go-decode.js';
 import { readJsonValue } from '../config/json-reader.js';
 import {
   decodeBytesKeepingInvalid,
@@ -28,16 +28,23 @@ import {
   goCompactObject,
 } from '../internal/go-json.js';
 import type { HelperCredentials } from '../stores/helper-client.js';
+import {
+  CREDENTIALS_TYPE,
+  credentialsFields,
+  credentialsJson,
+  HELPER_NOT_FOUND_MESSAGE,
+  MISSING_SERVER_URL_MESSAGE,
+} from '../stores/helper-protocol.js';
 import { goTrimSpace } from '../internal/go-strings.js';
 
 export type { HelperCredentials };
 
-/** What a helper prints, exiting 1, when it holds nothing for a server. */
-export const CREDENTIALS_NOT_FOUND_MESSAGE =
-  'credentials not found in native keychain';
+/** What a helper prints, exiting 1, when it holds nothing for a server
+ * (the public name of {@link HELPER_NOT_FOUND_MESSAGE}). */
+export const CREDENTIALS_NOT_FOUND_MESSAGE = HELPER_NOT_FOUND_MESSAGE;
 
 /** The error text Docker maps to "the server URL is missing". */
-export const MISSING_SERVER_URL_MESSAGE = 'no credentials server URL';
+export { MISSING_SERVER_URL_MESSAGE };
 
 /** The error text Docker maps to "the username is missing". */
 export const MISSING_USERNAME_MESSAGE = 'no credentials username';
@@ -84,16 +91,6 @@ class HelperAnswerError extends Error {}
 
 const ACTIONS = ['store', 'get', 'erase', 'list', 'version'] as const;
 type Action = (typeof ACTIONS)[number];
-
-/** Docker's `credentials.Credentials` as sent to `store`. */
-const STORE_REQUEST_TYPE: GoType = {
-  kind: 'struct',
-  fields: {
-    ServerURL: { kind: 'string' },
-    Username: { kind: 'string' },
-    Secret: { kind: 'string' },
-  },
-};
 
 /**
  * Runs one credential-helper request against `store`, as the main of a
@@ -193,15 +190,7 @@ async function getAction(
   if (found === undefined) {
     throw new HelperAnswerError(CREDENTIALS_NOT_FOUND_MESSAGE);
   }
-  const answer = goCompactObject(
-    [
-      ['ServerURL', serverURL],
-      ['Username', found.username],
-      ['Secret', found.secret],
-    ],
-    false,
-  );
-  return `${answer}\n`;
+  return credentialsJson(serverURL, found.username, found.secret);
 }
 
 async function storeAction(
@@ -258,18 +247,14 @@ function decodeStoreRequest(input: string): {
       `the credentials to store are not JSON: ${why}`,
     );
   }
-  const decoded = decodeGoValue(read.value, STORE_REQUEST_TYPE);
+  const decoded = decodeGoValue(read.value, CREDENTIALS_TYPE);
   if (!decoded.ok) {
     throw new HelperAnswerError(
       `the credentials to store do not fit ` +
         `{"ServerURL","Username","Secret"}: ${decoded.problem.reason}`,
     );
   }
-  const fields = decoded.value instanceof Map ? decoded.value : new Map();
-  const text = (key: string): string => {
-    const value: unknown = fields.get(key);
-    return typeof value === 'string' ? value : '';
-  };
+  const text = credentialsFields(decoded.value);
   return {
     serverURL: text('ServerURL'),
     username: text('Username'),

@@ -16,7 +16,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { findExecutable } from '../internal/find-executable.js';
-import { goCompactObject } from '../internal/go-json.js';
+import { credentialsJson } from './helper-protocol.js';
 import { UsageError } from '../errors.js';
 import { checkTimeoutMs, DEFAULT_HELPER_TIMEOUT_MS } from '../timeout.js';
 import {
@@ -145,19 +145,12 @@ export async function helperStore(
   credentials: { serverURL: string; username: string; secret: string },
   options: HelperCallOptions = {},
 ): Promise<void> {
-  const body = goCompactObject(
-    [
-      ['ServerURL', credentials.serverURL],
-      ['Username', credentials.username],
-      ['Secret', credentials.secret],
-    ],
-    false,
-  );
+  const { serverURL, username, secret } = credentials;
   const call: HelperCall = {
     helper: name,
     action: 'store',
-    serverAddress: credentials.serverURL,
-    input: `${body}\n`,
+    serverAddress: serverURL,
+    input: credentialsJson(serverURL, username, secret),
     secret: credentials.secret,
   };
   const exit = await runHelper(call, options);

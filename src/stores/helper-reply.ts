@@ -31,10 +31,13 @@ import {
   type HelperExit,
 } from './helper-process.js';
 import { goTrimSpace } from '../internal/go-strings.js';
+import {
+  CREDENTIALS_TYPE,
+  credentialsFields,
+  HELPER_NOT_FOUND_MESSAGE,
+} from './helper-protocol.js';
 
-/** What a helper prints, on a non-zero exit, when it has no credentials. */
-export const HELPER_NOT_FOUND_MESSAGE =
-  'credentials not found in native keychain';
+export { HELPER_NOT_FOUND_MESSAGE };
 
 /** How much of a helper's output an error message quotes. */
 const EXCERPT_CHARS = 200;
@@ -116,16 +119,6 @@ function excerpt(text: string): string {
   return `${chars.slice(0, EXCERPT_CHARS).join('')}…`;
 }
 
-/** Docker's type for a `get` answer. */
-const CREDENTIALS_TYPE: GoType = {
-  kind: 'struct',
-  fields: {
-    ServerURL: { kind: 'string' },
-    Username: { kind: 'string' },
-    Secret: { kind: 'string' },
-  },
-};
-
 /** Docker's type for a `list` answer. */
 const LISTING_TYPE: GoType = { kind: 'map', elem: { kind: 'string' } };
 
@@ -141,11 +134,7 @@ export function readCredentials(
 ): HelperCredentials {
   const expected = 'expected a JSON object with Username and Secret';
   const value = decodeReply(call, stdout, CREDENTIALS_TYPE, expected);
-  const fields = value instanceof Map ? value : new Map<string, GoValue>();
-  const text = (field: string) => {
-    const found = fields.get(field);
-    return typeof found === 'string' ? found : '';
-  };
+  const text = credentialsFields(value);
   return { username: text('Username'), secret: text('Secret') };
 }
 
