@@ -23,6 +23,7 @@ import {
   fileStoreGet,
   undecodableKeys,
   fileStoreGetAll,
+  holdsCredentials,
   type FileLookup,
 } from './stores/file-store.js';
 import {
@@ -442,14 +443,6 @@ function helperSignal(signal: AbortSignal): AbortSignal {
   const own = AbortSignal.any([signal]);
   setMaxListeners(0, own);
   return own;
-}
-
-/** True when an entry holds more than a server address or an e-mail. */
-function holdsCredentials(config: AuthConfig): boolean {
-  const { username, password, auth, identitytoken, registrytoken } = config;
-  return Boolean(
-    username || password || auth || identitytoken || registrytoken,
-  );
 }
 
 function describeListed(

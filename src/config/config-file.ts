@@ -323,7 +323,7 @@ function describeReadFailure(code: string | undefined, error: unknown): string {
 
 /** Builds the model from the decoded `ConfigFile` struct. */
 function toModel(struct: GoValue, path: string): Omit<ConfigFile, 'raw'> {
-  const fields = struct instanceof Map ? struct : new Map<string, GoValue>();
+  const fields = goMap(struct);
   const auths = new Map<string, RawAuthEntry>();
   for (const [key, entry] of goMap(fields.get('auths'))) {
     auths.set(key, toRawAuthEntry(entry));

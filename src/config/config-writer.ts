@@ -152,7 +152,7 @@ function decodeDocument(
         decoded.problem.reason,
     );
   }
-  return decoded.value instanceof Map ? decoded.value : new Map();
+  return goMap(decoded.value);
 }
 
 /** The node Docker writes for one of its fields, or undefined to omit it. */

@@ -139,7 +139,7 @@ function decodeInto(
     // Go fills the map already there. It belongs to this decode alone, so
     // it is filled in place: a copy per repeated key made a file that
     // repeats `auths` thousands of times take minutes.
-    const map = current instanceof Map ? current : new Map();
+    const map = goMap(current);
     for (const { key, value } of node.members) {
       const elementPath = `${path}[${quoteKey(key)}]`;
       const zero = zeroValue(type.elem);
@@ -166,7 +166,7 @@ function decodeStruct(
   path: string,
   context: DecodeContext,
 ): Map<string, GoValue> {
-  const struct = current instanceof Map ? current : new Map();
+  const struct = goMap(current);
   for (const { key, keyPosition, value } of node.members) {
     const field = findGoField(key, Object.keys(fields));
     const fieldType = field === undefined ? undefined : fields[field];

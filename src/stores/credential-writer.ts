@@ -22,6 +22,7 @@ import {
   helperStore,
   type HelperCallOptions,
 } from './helper-client.js';
+import { holdsCredentials } from './file-store.js';
 import { toHelperCredentials } from './helper-store.js';
 import {
   chooseStore,
@@ -369,14 +370,6 @@ function helpersInUse(settings: StoreSettings): string[] {
     if (helper !== '') helpers.add(helper);
   }
   return [...helpers];
-}
-
-/** True when an entry holds more than an e-mail (not a bare placeholder). */
-function holdsCredentials(entry: RawAuthEntry): boolean {
-  const { username, password, auth, identitytoken, registrytoken } = entry;
-  return Boolean(
-    username || password || auth || identitytoken || registrytoken,
-  );
 }
 
 /**

@@ -90,6 +90,14 @@ export function undecodableKeys(config: ConfigFile): string[] {
     .map(([key]) => key);
 }
 
+/** True when an entry holds more than a server address or an e-mail. */
+export function holdsCredentials(entry: AuthConfig | RawAuthEntry): boolean {
+  const { username, password, auth, identitytoken, registrytoken } = entry;
+  return Boolean(
+    username || password || auth || identitytoken || registrytoken,
+  );
+}
+
 /** Every `auths` entry, loaded as Docker loads them, in file order. */
 export function fileStoreGetAll(config: ConfigFile): FileEntry[] {
   return [...config.auths].map(([key, raw]) => loadFileEntry(key, raw));

@@ -11,7 +11,7 @@ import type { AuthConfig } from '../auth-config.js';
 import type { ConfigFile, RawAuthEntry } from '../config/config-file.js';
 import { toHelperCredentials } from './helper-store.js';
 import { updateConfigFile } from '../config/config-update.js';
-import { loadFileEntry } from './file-store.js';
+import { holdsCredentials, loadFileEntry } from './file-store.js';
 import {
   helperGet,
   helperStore,
@@ -112,20 +112,9 @@ export function planMigration(
 function helperCredentialsOf(
   authConfig: AuthConfig,
 ): HelperCredentials | undefined {
-  if (authConfig.identitytoken) return toHelperCredentials(authConfig);
-  if (authConfig.username && authConfig.password) {
-    return toHelperCredentials(authConfig);
-  }
-  return undefined;
-}
-
-function credentialsOfRaw(
-  key: string,
-  raw: RawAuthEntry,
-): HelperCredentials | undefined {
-  const { authConfig, decodeError } = loadFileEntry(key, raw);
-  return decodeError === undefined
-    ? helperCredentialsOf(authConfig)
+  const { identitytoken, username, password } = authConfig;
+  return identitytoken || (username && password)
+    ? toHelperCredentials(authConfig)
     : undefined;
 }
 
@@ -149,8 +138,7 @@ function planEntry(
   if (credentials !== undefined) {
     return { key, username, action: 'move', credentials };
   }
-  const { username: user, password, registrytoken } = authConfig;
-  if (!user && !password && !registrytoken) {
+  if (!holdsCredentials(authConfig)) {
     return {
       key,
       username,
@@ -158,7 +146,7 @@ function planEntry(
       reason: 'it holds no credentials',
     };
   }
-  const reason = registrytoken
+  const reason = authConfig.registrytoken
     ? 'a registry token cannot be kept by a helper'
     : 'it lacks a user name or a password';
   return { key, username, action: 'unsupported', reason };
@@ -262,7 +250,8 @@ function changedMeanwhile(
   }
   for (const item of moving) {
     const raw = current.auths.get(item.key);
-    const now = raw && credentialsOfRaw(item.key, raw);
+    // planned again on the file as it is now: any change shows
+    const now = raw && planEntry(current, item.key, raw).credentials;
     const was = item.credentials;
     if (now?.username !== was?.username || now?.secret !== was?.secret) {
       return `the entry for '${item.key}' changed in config.json meanwhile`;
