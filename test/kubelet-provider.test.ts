@@ -16,7 +16,10 @@ import {
   parseCredentialProviderRequest,
   readCredentialProviderRequest,
 } from '../src/k8s/kubelet-request.js';
-import { parseImageReference } from '../src/reference/image-reference.js';
+import {
+  credentialKeyForDomain,
+  parseImageReference,
+} from '../src/reference/image-reference.js';
 import { CredentialResolver } from '../src/resolver.js';
 import { makeSandbox, runCli, type Sandbox } from './support/cli.js';
 import { answering, exiting } from './support/fake-helper.js';
@@ -48,9 +51,8 @@ function basic(username: string, password: string): string {
 /** The answer regcred builds in process for `image`. */
 async function answerFor(image: string, apiVersion = V1) {
   const resolver = new CredentialResolver({ env: box.env });
-  const { domain } = parseImageReference(image);
   const resolution = await resolver.resolveImage(image);
-  return buildProviderAnswer(apiVersion, domain, resolution);
+  return buildProviderAnswer(apiVersion, resolution);
 }
 
 async function provide(input: string) {
@@ -203,7 +205,8 @@ test('auth keys are ones the kubelet matches to the image it asked for', () => {
     ['localhost:5000/app', 'localhost:5000'],
   ];
   for (const [image, expected] of cases) {
-    const key = kubeletAuthKey(parseImageReference(image).domain);
+    const { domain } = parseImageReference(image);
+    const key = kubeletAuthKey(credentialKeyForDomain(domain));
     assert.equal(key, expected, image);
     assert.ok(kubeletMatches(expected, image), `${expected} ~ ${image}`);
   }

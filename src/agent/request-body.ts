@@ -6,6 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
+import { goTrimSpace } from '../internal/go-strings.js';
 
 /** A body read, or why it cannot be used. */
 export type BodyReading =
@@ -78,7 +79,8 @@ function readServerUrl(bytes: Buffer): BodyReading {
   if (!isUtf8(bytes)) {
     return { kind: 'invalid', reason: 'The request body is not UTF-8' };
   }
-  const text = bytes.toString('utf8').trim();
+  // trimmed as a helper trims its stdin (Go's TrimSpace, not JS's trim)
+  const text = goTrimSpace(bytes.toString('utf8'));
   if (text === '') {
     return {
       kind: 'invalid',

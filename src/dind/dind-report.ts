@@ -86,7 +86,9 @@ export async function buildDindReport(
     files,
     docker,
     checks: runChecks(socket, status, files, docker),
-    recommended: 'forwarding',
+    // the recipe that says so; forwarding is always built
+    recommended:
+      recipes.find((recipe) => recipe.recommended)?.name ?? 'forwarding',
     reason: REASON,
     recipes,
   };

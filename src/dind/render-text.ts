@@ -6,6 +6,7 @@
  * @module
  */
 import type { DindReport } from './dind-report.js';
+import { wrap } from '../explain/render-text.js';
 import { shellWord } from '../internal/shell-word.js';
 import { EXAMPLE_IMAGE, type Recipe } from './recipes.js';
 
@@ -18,7 +19,7 @@ export function renderDindText(report: DindReport): string {
   }
   const best = report.recipes.findIndex((r) => r.recommended);
   lines.push('', `Recommended: ${best + 1}. ${report.recommended}.`);
-  lines.push(...wrap(report.reason, '  '));
+  lines.push(...wrap(`  ${report.reason}`, '  ', WIDTH));
   report.recipes.forEach((recipe, index) => {
     lines.push('', ...renderRecipe(recipe, index + 1));
   });
@@ -44,7 +45,9 @@ function renderRecipe(recipe: Recipe, number: number): string[] {
   ] as const) {
     if (items.length === 0) continue;
     lines.push('', `   ${label}:`);
-    for (const item of items) lines.push(...wrap(item, '     - ', '       '));
+    for (const item of items) {
+      lines.push(...wrap(`     - ${item}`, '       ', WIDTH));
+    }
   }
   return lines;
 }
@@ -70,20 +73,3 @@ function dockerRunLines(recipe: Recipe): string[] {
 }
 
 const WIDTH = 78;
-
-/** Wraps text at word boundaries to {@link WIDTH} columns. */
-function wrap(text: string, first: string, rest = first): string[] {
-  const lines: string[] = [];
-  let line = first;
-  for (const word of text.split(' ')) {
-    const start = line === first || line === rest;
-    if (!start && line.length + 1 + word.length > WIDTH) {
-      lines.push(line);
-      line = rest + word;
-    } else {
-      line += start ? word : ` ${word}`;
-    }
-  }
-  lines.push(line);
-  return lines;
-}

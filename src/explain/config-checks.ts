@@ -10,13 +10,12 @@ import type { ConfigFile } from '../config/config-file.js';
 import { parseDockerAuthConfig } from '../config/docker-auth-config.js';
 import type { ConfigLocation } from '../config/locate.js';
 import type { ConfigContext } from '../resolver.js';
-import { DOCKER_HUB_KEY } from '../reference/image-reference.js';
-import { convertToHostname } from '../reference/server-address.js';
 import { undecodableKeys } from '../stores/file-store.js';
 import { chooseStore, type StoreSettings } from '../stores/store-choice.js';
 import { check, formatMode, type Check, type ConfigFacts } from './report.js';
 import {
   credHelperKeysCheck,
+  keyAskedInstead,
   helperChecks,
   passStoreCheck,
   hubKeysCheck,
@@ -90,9 +89,13 @@ function configChecks(
   stat: FileStat | undefined,
   readFailed: boolean,
 ): Check[] {
-  const missingNotes = facts.exists ? [] : notesOnMissingFile(system, facts);
+  // the folder matters only when the file cannot be seen
+  const dirStat = stat === undefined ? system.stat(facts.dir) : undefined;
+  const missingNotes = facts.exists
+    ? []
+    : notesOnMissingFile(system, facts, dirStat);
   const checks = [fileCheck(facts, readFailed, missingNotes)];
-  const folder = stat === undefined ? folderCheck(system, facts) : undefined;
+  const folder = folderCheck(system, facts, dirStat);
   if (folder !== undefined) checks.push(folder);
   if (stat !== undefined) checks.push(ownerCheck(system, facts, stat));
   if (context !== undefined) {
@@ -268,8 +271,8 @@ function ownerCheck(
 function folderCheck(
   system: ExplainSystem,
   facts: ConfigFacts,
+  folder: FileStat | undefined,
 ): Check | undefined {
-  const folder = system.stat(facts.dir);
   const { uid, gid } = system;
   if (folder === undefined || mayAccess(folder, uid, gid, OWNER_SEARCH)) {
     return undefined;
@@ -406,10 +409,9 @@ function dockerAuthConfigCheck(
     });
   }
   const overrides = env.keys.map((key) => {
-    // matched by the exact key, as lookups spell it: never a URL
-    const host = convertToHostname(key);
-    if (key !== DOCKER_HUB_KEY && host !== key) {
-      return `${key}: matches no pull, push or login (they ask for '${host}')`;
+    const asked = keyAskedInstead(key);
+    if (asked !== undefined) {
+      return `${key}: matches no pull, push or login (they ask for '${asked}')`;
     }
     const store = settings && chooseStore(key, settings);
     const over =
@@ -454,11 +456,12 @@ function legacyCheck(facts: ConfigFacts): Check | undefined {
 function notesOnMissingFile(
   system: ExplainSystem,
   facts: ConfigFacts,
+  folder: FileStat | undefined,
 ): string[] {
   if (facts.source !== 'flag' && facts.source !== 'DOCKER_CONFIG') return [];
   const setting = facts.source === 'flag' ? '--config' : 'DOCKER_CONFIG';
   const notes: string[] = [];
-  if (system.stat(facts.dir) === undefined) {
+  if (folder === undefined) {
     notes.push(`the folder ${facts.dir} does not exist: check ${setting}`);
   }
   const home = homeOf(system);

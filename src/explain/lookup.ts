@@ -351,12 +351,9 @@ const FAILURE_WORDS: Record<HelperFailureReason, string> = {
 };
 
 function outcomeCheck(facts: LookupFacts, resolution: Resolution): Check {
-  const secrets = [
-    facts.username === null ? null : `username ${facts.username}`,
-    facts.passwordSet ? 'password: set (redacted)' : null,
-    facts.identityTokenSet ? 'identity token: set (redacted)' : null,
-  ].filter((part) => part !== null);
-  const found = secrets.join(', ');
+  const found = credentialWords(facts);
+  const login =
+    `docker login ${facts.hubAlias === null ? facts.domain : ''}`.trim();
   if (facts.source === 'helper-failed') {
     return fallbackCheck(found, facts.helperFailure?.reason === 'timeout');
   }
@@ -367,12 +364,11 @@ function outcomeCheck(facts: LookupFacts, resolution: Resolution): Check {
       summary:
         "Docker sends the entry's auth undecoded, which registries ignore: " +
         'the pull goes anonymous, and private images fail as unauthorized',
-      next: `docker login ${facts.hubAlias === null ? facts.domain : ''}`.trim(),
+      next: login,
     });
   }
 
   const ignored = facts.source === 'helper' && hasSecret(resolution);
-  const login = `docker login ${facts.hubAlias === null ? facts.domain : ''}`;
   return check({
     ...OUTCOME,
     status: found ? 'ok' : 'info',
@@ -382,8 +378,24 @@ function outcomeCheck(facts: LookupFacts, resolution: Resolution): Check {
     details: ignored
       ? ["the auths entry's own secret is ignored while the helper answers"]
       : [],
-    next: found ? null : login.trim(),
+    next: found ? null : login,
   });
+}
+
+/** What was found, every secret reduced to "set": e.g. `username alice,
+ * password: set (redacted)`; '' for nothing. */
+export function credentialWords(found: {
+  username: string | null;
+  passwordSet: boolean;
+  identityTokenSet: boolean;
+}): string {
+  return [
+    found.username ? `username ${found.username}` : null,
+    found.passwordSet ? 'password: set (redacted)' : null,
+    found.identityTokenSet ? 'identity token: set (redacted)' : null,
+  ]
+    .filter((part) => part !== null)
+    .join(', ');
 }
 
 const OUTCOME = {

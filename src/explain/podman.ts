@@ -30,7 +30,7 @@ import {
   credentialHelperList,
 } from '../podman/registries-conf.js';
 import { redact } from '../redact.js';
-import type { GatheredLookup } from './lookup.js';
+import { credentialWords, type GatheredLookup } from './lookup.js';
 import {
   check,
   type Check,
@@ -364,13 +364,11 @@ function hasCredentials(authConfig: AuthConfig): boolean {
 
 /** The user name and which secrets are set; never a secret. */
 function who(authConfig: AuthConfig): string {
-  return [
-    authConfig.username ? `username ${authConfig.username}` : null,
-    authConfig.password ? 'password: set (redacted)' : null,
-    authConfig.identitytoken ? 'identity token: set (redacted)' : null,
-  ]
-    .filter((part) => part !== null)
-    .join(', ');
+  return credentialWords({
+    username: authConfig.username ?? null,
+    passwordSet: Boolean(authConfig.password),
+    identityTokenSet: Boolean(authConfig.identitytoken),
+  });
 }
 
 function filesCheck(facts: PodmanFacts): Check {
@@ -469,11 +467,7 @@ function lookupCheck(lookup: PodmanLookupFacts): Check {
       details: [lookup.error, ...details],
     });
   }
-  const found = who({
-    ...(lookup.username === null ? {} : { username: lookup.username }),
-    ...(lookup.passwordSet ? { password: 'x' } : {}),
-    ...(lookup.identityTokenSet ? { identitytoken: 'x' } : {}),
-  });
+  const found = credentialWords(lookup);
   return check({
     ...base,
     status: 'info',

@@ -202,6 +202,17 @@ export function hubKeysCheck(config: ConfigFile): Check | undefined {
 }
 
 /**
+ * The key a pull, push or login would ask for instead of `key`, when
+ * `key` is written as a URL (`https://host:5000`, `host/v2/`); undefined
+ * for a key they can ask for. Such keys are matched exactly, never
+ * reduced to a host name.
+ */
+export function keyAskedInstead(key: string): string | undefined {
+  const host = convertToHostname(key);
+  return key === DOCKER_HUB_KEY || host === key ? undefined : host;
+}
+
+/**
  * `credHelpers` keys written as URLs (`https://host:5000`, `host/v2/`):
  * Docker picks a helper by the exact key, `host:5000`, so pulls, pushes
  * and logins never read them; only the legacy builder's view of all
@@ -209,9 +220,9 @@ export function hubKeysCheck(config: ConfigFile): Check | undefined {
  * {@link hubKeysCheck}'s.
  */
 export function credHelperKeysCheck(config: ConfigFile): Check | undefined {
-  const unread = [...config.credHelpers.keys()].filter((key) => {
-    const host = convertToHostname(key);
-    return key !== DOCKER_HUB_KEY && host !== key && !HUB_HOSTS.has(host);
+  const unread = [...config.credHelpers.keys()].flatMap((key) => {
+    const asked = keyAskedInstead(key);
+    return asked === undefined || HUB_HOSTS.has(asked) ? [] : [{ key, asked }];
   });
   const [first] = unread;
   if (first === undefined) return undefined;
@@ -220,13 +231,15 @@ export function credHelperKeysCheck(config: ConfigFile): Check | undefined {
     section: 'config',
     title: 'credHelpers keys',
     status: 'warning',
-    summary: `not read by pull, push or login: ${unread.join(', ')}`,
+    summary:
+      'not read by pull, push or login: ' +
+      unread.map(({ key }) => key).join(', '),
     details: unread.map(
-      (key) =>
-        `'${key}': pulls ask for '${convertToHostname(key)}', and Docker ` +
-        'picks a helper by the exact key (only a legacy build sends it)',
+      ({ key, asked }) =>
+        `'${key}': pulls ask for '${asked}', and Docker picks a helper by ` +
+        'the exact key (only a legacy build sends it)',
     ),
-    next: `in credHelpers, rename '${first}' to '${convertToHostname(first)}'`,
+    next: `in credHelpers, rename '${first.key}' to '${first.asked}'`,
   });
 }
 

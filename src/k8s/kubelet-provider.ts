@@ -9,10 +9,7 @@
  * @module
  */
 import type { AuthConfig } from '../auth-config.js';
-import {
-  credentialKeyForDomain,
-  DOCKER_HUB_KEY,
-} from '../reference/image-reference.js';
+import { DOCKER_HUB_KEY } from '../reference/image-reference.js';
 import type { Resolution } from '../resolver.js';
 
 /** The only `kind` of an answer. */
@@ -65,17 +62,16 @@ export interface ProviderAnswer {
 }
 
 /**
- * The `auth` key for a registry domain, matched the kubelet's way: the
- * host and port as the image names them (ports must be equal, host labels
- * are compared one by one), or {@link KUBELET_HUB_KEY} for Docker Hub.
+ * The `auth` key for a registry, matched the kubelet's way: the host and
+ * port as the image names them (ports must be equal, host labels are
+ * compared one by one), or {@link KUBELET_HUB_KEY} for Docker Hub.
  *
- * @param domain A domain as `parseImageReference` finds it.
- * @returns The key, or undefined for a reference without a domain.
+ * @param credentialKey Docker's key for the image's registry, as
+ *   `credentialKeyForDomain` (and so a resolution's `key`) gives it: the
+ *   domain itself, but for Docker Hub.
  */
-export function kubeletAuthKey(domain: string): string | undefined {
-  if (domain === '') return undefined;
-  const isHub = credentialKeyForDomain(domain) === DOCKER_HUB_KEY;
-  return isHub ? KUBELET_HUB_KEY : domain;
+export function kubeletAuthKey(credentialKey: string): string {
+  return credentialKey === DOCKER_HUB_KEY ? KUBELET_HUB_KEY : credentialKey;
 }
 
 /**
@@ -83,22 +79,19 @@ export function kubeletAuthKey(domain: string): string | undefined {
  * would print for it.
  *
  * @param apiVersion The request's version, which the answer must repeat.
- * @param domain The image's registry domain.
  * @param resolution What the resolver found for the image.
  */
 export function buildProviderAnswer(
   apiVersion: string,
-  domain: string,
   resolution: Resolution,
 ): ProviderAnswer {
   const warnings = resolution.warnings.map((warning) => warning.message);
   const failed = resolution.source === 'helper-failed';
   const auth: Record<string, KubeletAuth> = {};
 
-  const key = kubeletAuthKey(domain);
   const usable = usableAuth(resolution.authConfig);
-  if (key !== undefined && usable !== undefined) {
-    auth[key] = usable;
+  if (usable !== undefined) {
+    auth[kubeletAuthKey(resolution.key)] = usable;
   } else {
     const unusable = unusableReason(resolution.authConfig);
     if (unusable !== undefined) {

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { AllowList } from '../../src/agent/policy.js';
+import { goTrimSpace } from '../../src/internal/go-strings.js';
 import { readBody } from '../../src/agent/request-body.js';
 import { startAgent, type RunningAgent } from '../../src/agent/server.js';
 import { loginServerKey } from '../../src/reference/server-address.js';
@@ -80,7 +81,10 @@ test('a get body gives a clean server URL, or says why not', async () => {
       return;
     }
     assert.equal(reading.kind, 'text');
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(body).trim();
+    // trimmed as a helper trims its stdin: Go's TrimSpace
+    const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    const decoded = utf8.decode(body);
+    const text = goTrimSpace(decoded);
     assert.equal(reading.text, text);
     assert.notEqual(reading.text, '');
     // eslint-disable-next-line no-control-regex -- C0 and DEL are refused

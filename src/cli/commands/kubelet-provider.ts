@@ -13,7 +13,6 @@ import {
   formatProviderResponse,
 } from '../../k8s/kubelet-provider.js';
 import { readCredentialProviderRequest } from '../../k8s/kubelet-request.js';
-import { parseImageReference } from '../../reference/image-reference.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, createCliResolver } from '../main.js';
 
@@ -44,11 +43,10 @@ export async function runKubeletProvider(
   const { apiVersion, image } = reading.request;
 
   // an invalid image throws InvalidReferenceError: exit 1, nothing printed
-  const { domain } = parseImageReference(image);
   // NOTE: helpers' stderr is passed through as `get` passes it; regcred
   // cannot vouch that a helper keeps secrets out of it.
   const resolution = await createCliResolver(context).resolveImage(image);
-  const answer = buildProviderAnswer(apiVersion, domain, resolution);
+  const answer = buildProviderAnswer(apiVersion, resolution);
   for (const warning of answer.warnings) out.warn(warning);
   out.result(formatProviderResponse(answer.response));
   return EXIT.ok;
