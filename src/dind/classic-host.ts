@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readConfigFileSync, type ConfigFile } from '../config/config-file.js';
 import { locateConfig } from '../config/locate.js';
 import { findExecutable } from '../internal/find-executable.js';
 
@@ -44,13 +44,15 @@ const UNREACHABLE_HELPERS = new Set([
 
 /** Reads what the classic recipe needs from the host's config. */
 export function inspectClassicHost(env: NodeJS.ProcessEnv): ClassicHost {
-  const { file } = locateConfig({ env });
-  const names = helperNames(file);
+  const location = locateConfig({ env });
+  const file = location.file;
+  const config = readConfig(file);
+  const names = helperNames(config);
   const helpers = names.map((name) => ({
     name,
     path: findExecutable(`docker-credential-${name}`, env),
   }));
-  const home = env.HOME || homedir();
+  const home = location.home ?? homedir();
   const secretDirs = names.includes('pass')
     ? [
         {
@@ -62,7 +64,7 @@ export function inspectClassicHost(env: NodeJS.ProcessEnv): ClassicHost {
     : [];
   return {
     configFile: file,
-    configExists: existsSync(file),
+    configExists: config?.exists ?? true,
     helpers,
     secretDirs,
   };
@@ -73,21 +75,19 @@ export function isUnreachableHelper(name: string): boolean {
   return UNREACHABLE_HELPERS.has(name);
 }
 
-/** The helper names in config.json; none when it cannot be read. */
-function helperNames(file: string): string[] {
-  let config: unknown;
+/** config.json as Docker reads it; undefined when it cannot be read. */
+function readConfig(file: string): ConfigFile | undefined {
   try {
-    config = JSON.parse(readFileSync(file, 'utf8'));
+    return readConfigFileSync(file);
   } catch {
-    return [];
+    // the classic recipe then names no helper; explain says what is wrong
+    return undefined;
   }
-  if (typeof config !== 'object' || config === null) return [];
-  const { credsStore, credHelpers } = config as Record<string, unknown>;
-  const names = typeof credsStore === 'string' ? [credsStore] : [];
-  if (typeof credHelpers === 'object' && credHelpers !== null) {
-    for (const name of Object.values(credHelpers)) {
-      if (typeof name === 'string') names.push(name);
-    }
-  }
+}
+
+/** The helper names in config.json; none when it cannot be read. */
+function helperNames(config: ConfigFile | undefined): string[] {
+  if (config === undefined) return [];
+  const names = [config.credsStore, ...config.credHelpers.values()];
   return [...new Set(names.filter((name) => name !== ''))];
 }
