@@ -205,8 +205,9 @@ test('updateConfigFile() serialises writers in one process', async () => {
 
 // --- other processes --------------------------------------------------------
 
-function startWriter(path: string, mode: 'once', name: string) {
-  return spawn(process.execPath, [CHILD, path, mode, name], {
+/** A process that adds the entry `name` once, then exits. */
+function startWriter(path: string, name: string) {
+  return spawn(process.execPath, [CHILD, path, 'once', name], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -223,7 +224,7 @@ test('updateConfigFile() keeps all entries of 20 concurrent writers', async () =
   const path = configPath('concurrent');
   writeFileSync(path, '{"auths":{"first.example":{}},"custom":true}');
   const keys = Array.from({ length: 20 }, (_, index) => `w${index}.example`);
-  const writers = keys.map((key) => startWriter(path, 'once', key));
+  const writers = keys.map((key) => startWriter(path, key));
   const stderr = writers.map((child) => {
     let text = '';
     child.stderr?.setEncoding('utf8').on('data', (chunk) => (text += chunk));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -16,6 +15,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { explain } from '../src/explain/explain.js';
 import type { Check, ExplainReport } from '../src/explain/report.js';
 import type { ExplainSystem, FileStat } from '../src/explain/system.js';
+import { makeFakeHelper } from './support/fake-helper.js';
 
 // Obviously fake secrets; each must never appear in a report.
 const SECRET = 'not-a-real-secret-1';
@@ -82,9 +82,7 @@ function makeWorld(): World {
       return path;
     },
     writeHelper(name, script) {
-      const path = join(binDir, `docker-credential-${name}`);
-      writeFileSync(path, `#!/bin/sh\n${script}\n`);
-      chmodSync(path, 0o755);
+      makeFakeHelper(binDir, name, script);
     },
     system: () => fakeSystem(w),
   };

@@ -6,7 +6,7 @@
 // or folder, what went wrong and what to do, exit non-zero, and leave the
 // old file as it was with no temp file behind.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import {
   chmodSync,
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, mock, test } from 'node:test';
 import { updateConfigFile } from '../src/config/config-update.js';
 import { ConfigWriteError } from '../src/errors.js';
-import { BIN, type CliRun } from './support/cli.js';
+import { runCli, type CliRun } from './support/cli.js';
 import {
   startLoginRegistry,
   type LoginRegistry,
@@ -113,27 +113,8 @@ describe('config.json in a folder this user may not write', () => {
       HOME: dir,
       DOCKER_CONFIG: join(dir, 'docker'),
     };
-    const started = performance.now();
-    const command = [
-      '--reuid=65534',
-      '--regid=65534',
-      '--clear-groups',
-      process.execPath,
-      BIN,
-      ...args,
-    ];
-    return new Promise((done, fail) => {
-      const child = spawn('setpriv', command, { env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (text) => (stdout += text));
-      child.stderr.setEncoding('utf8').on('data', (text) => (stderr += text));
-      child.on('error', fail);
-      child.on('close', (status) =>
-        done({ status, stdout, stderr, ms: performance.now() - started }),
-      );
-      child.stdin.end(input);
-    });
+    const nobody = ['setpriv', '--reuid=65534', '--regid=65534'];
+    return runCli(args, env, input, [...nobody, '--clear-groups']);
   }
 
   test(

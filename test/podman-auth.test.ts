@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -19,6 +18,7 @@ import {
   normalizedHost,
   tracePodmanAuth,
 } from '../src/podman/auth-lookup.js';
+import { makeFakeHelper } from './support/fake-helper.js';
 
 const TEMP = mkdtempSync(join(tmpdir(), 'regcred-podman-'));
 after(() => rmSync(TEMP, { recursive: true, force: true }));
@@ -217,11 +217,9 @@ test('identity tokens are kept; nothing found means anonymous', async () => {
   );
 });
 
-/** Writes `docker-credential-NAME` answering `get` with `answer`. */
+/** Writes `docker-credential-NAME` running `script`. */
 function writeHelper(dir: string, name: string, script: string): void {
-  const path = join(dir, `docker-credential-${name}`);
-  writeFileSync(path, `#!/bin/sh\n${script}\n`);
-  chmodSync(path, 0o755);
+  makeFakeHelper(dir, name, script);
 }
 
 test("a credHelpers entry is asked before the file's auths", async () => {

@@ -30,6 +30,7 @@ import {
   type RegistryUser,
   type TestRegistry,
 } from './support/registry.js';
+import { isolateNetwork } from './support/docker.js';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/bin';
 const SKOPEO = findExecutable('skopeo', { PATH: SYSTEM_PATH });
@@ -43,13 +44,7 @@ const SKOPEO_UNAVAILABLE: string | false =
 
 /** How to run a command with no network: `unshare --net`, as root or in
  * a user namespace; undefined when neither works here. */
-const OFFLINE: string[] | undefined = [
-  [UNSHARE, '--net'],
-  [UNSHARE, '--map-root-user', '--net'],
-].find(
-  (prefix) =>
-    spawnSync(prefix[0] ?? '', [...prefix.slice(1), 'true']).status === 0,
-);
+const OFFLINE = await isolateNetwork();
 const OFFLINE_UNAVAILABLE =
   OFFLINE === undefined
     ? 'unshare --net does not work here; skopeo runs only without a network'

@@ -3,7 +3,6 @@
  */
 import { spawn } from 'node:child_process';
 import {
-  chmodSync,
   mkdirSync,
   mkdtempSync,
   rmSync,
@@ -13,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { watchProductRun } from './leak-log.js';
-import { registerHelperScriptSecrets } from './leak-secrets.js';
+import { makeFakeHelper } from './fake-helper.js';
 
 /** The CLI's entry point. */
 export const BIN = resolve('bin/regcred');
@@ -37,11 +36,15 @@ export function runCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   input = '',
+  prefix: readonly string[] = [],
 ): Promise<CliRun> {
   const started = performance.now();
   const watched = watchProductRun('regcred', args, env, input);
+  // a prefix runs regcred under another program, e.g. setpriv's arguments
+  const [program = process.execPath, ...before] = prefix;
+  const rest = prefix.length === 0 ? [] : [process.execPath];
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env });
+    const child = spawn(program, [...before, ...rest, BIN, ...args], { env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
@@ -103,10 +106,7 @@ export function makeSandbox(): Sandbox {
       writeFileSync(join(configDir, 'config.json'), text);
     },
     writeHelper(name, script) {
-      const path = join(binDir, `docker-credential-${name}`);
-      writeFileSync(path, `#!/bin/sh\n${script}\n`);
-      chmodSync(path, 0o755);
-      registerHelperScriptSecrets(script);
+      makeFakeHelper(binDir, name, script);
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });

@@ -4,15 +4,10 @@
  * registries.conf (so the machine's is never read) and a PATH holding
  * only a helper folder and `cat`, so that no store is detected.
  */
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { makeFakeHelper } from './fake-helper.js';
 
 export interface ContainersHome {
   dir: string;
@@ -67,9 +62,7 @@ export function makeContainersHome(prefix: string): ContainersHome {
       writeFileSync(path, text, { mode: 0o600 });
     },
     writeHelper(name, script) {
-      const path = join(binDir, `docker-credential-${name}`);
-      writeFileSync(path, `#!/bin/sh\n${script}\n`);
-      chmodSync(path, 0o755);
+      makeFakeHelper(binDir, name, script);
     },
   };
 }

@@ -11,9 +11,14 @@
  * @module
  */
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { secretsOfRun, type TestSecret } from './leak-secrets.js';
+import {
+  optionValue,
+  readIfThere,
+  secretsOfRun,
+  type TestSecret,
+} from './leak-secrets.js';
 
 /** The environment variable that names the log folder. */
 export const LEAK_LOG_VARIABLE = 'REGCRED_TEST_OUTPUT_LOG';
@@ -125,9 +130,9 @@ export function watchProductProcess(
       { stream: 'stdout', text: stdout() },
       { stream: 'stderr', text: stderr() },
     ];
-    const auditFile = optionAfter(args, '--audit-file');
+    const auditFile = optionValue(args, '--audit-file');
     if (auditFile !== undefined) {
-      outputs.push({ stream: 'audit', text: readOrEmpty(auditFile) });
+      outputs.push({ stream: 'audit', text: readIfThere(auditFile) ?? '' });
     }
     watched.finish(outputs);
   });
@@ -140,20 +145,6 @@ function collect(stream: NodeJS.ReadableStream | null): () => string {
     chunks.push(Buffer.from(chunk)),
   );
   return () => Buffer.concat(chunks).toString('utf8');
-}
-
-function optionAfter(args: readonly string[], name: string) {
-  const index = args.indexOf(name);
-  return index < 0 ? undefined : args[index + 1];
-}
-
-function readOrEmpty(path: string): string {
-  try {
-    if (!statSync(path).isFile()) return '';
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /** Records outputs of a run whose secrets are only those registered

@@ -159,10 +159,11 @@ function secretsInStoreRequest(stdin: string): TestSecret[] {
   }
 }
 
-function optionValue(
+/** An option's value in argv: `--name VALUE`, `--name=VALUE` or `-x VALUE`. */
+export function optionValue(
   args: readonly string[],
   long: string,
-  short: string,
+  short = long,
 ): string | undefined {
   for (const [index, arg] of args.entries()) {
     if (arg === long || arg === short) return args[index + 1];
@@ -178,7 +179,7 @@ function configFiles(
   env: NodeJS.ProcessEnv,
 ): [string, string][] {
   const dir =
-    optionValue(args, '--config', '--config') ??
+    optionValue(args, '--config') ??
     env.DOCKER_CONFIG ??
     (env.HOME === undefined ? undefined : join(env.HOME, '.docker'));
   const files: [string, string][] = [];
@@ -199,7 +200,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** A regular file's text; nothing for a FIFO or a device (tests make
  * config.json one, and reading it would block or never end). */
-function readIfThere(path: string): string | undefined {
+export function readIfThere(path: string): string | undefined {
   try {
     const stats = statSync(path);
     if (!stats.isFile() || stats.size > MAX_CONFIG_BYTES) return undefined;
