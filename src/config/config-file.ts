@@ -16,14 +16,8 @@
  *
  * @module
  */
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readFileSync,
-} from 'node:fs';
-import { ConfigParseError, ConfigReadError } from '../errors.js';
+import { ConfigParseError } from '../errors.js';
+import { readBoundedFile, type BoundedFileRules } from './bounded-file.js';
 import { decodeUtf8LikeGo } from '../internal/go-utf8.js';
 import {
   decodeGoValue,
@@ -245,80 +239,22 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
  */
 export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 
+/** How config.json is read: only "does not exist" is silent in Docker
+ * (os.IsNotExist); ENOTDIR and the rest make it warn and start from an
+ * empty config, which regcred reports as an error. */
+const CONFIG_FILE_RULES: BoundedFileRules = {
+  maxBytes: MAX_CONFIG_BYTES,
+  usualSize: 'a config.json is normally a few KiB',
+  remedy:
+    'move it away, or point DOCKER_CONFIG (or --config) at another folder',
+  missingCodes: ['ENOENT'],
+};
+
 /** The synchronous twin of {@link readConfigFile}. */
 export function readConfigFileSync(path: string): ConfigFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = readRegularFile(path);
-  } catch (error) {
-    if (error instanceof ConfigReadError) throw error;
-    return missingOrThrow(path, error);
-  }
+  const bytes = readBoundedFile(path, CONFIG_FILE_RULES);
+  if (bytes === undefined) return emptyConfig(path);
   return parseConfig(decodeUtf8LikeGo(bytes), path);
-}
-
-/**
- * Reads a regular file of bounded size. Opening without blocking and
- * checking the type first means a FIFO, a device such as /dev/zero (often
- * behind a symlink) or a huge file is refused instead of hanging or
- * filling memory.
- */
-function readRegularFile(path: string): Buffer {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) {
-      // as the read would: Docker reports EISDIR
-      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    }
-    if (!stat.isFile()) {
-      throw new ConfigReadError(
-        path,
-        'it is not a regular file (a FIFO, socket or device); ' +
-          'point DOCKER_CONFIG or --config at a directory holding a real ' +
-          'config.json',
-      );
-    }
-    if (stat.size > MAX_CONFIG_BYTES) {
-      throw new ConfigReadError(
-        path,
-        `it holds ${stat.size} bytes, more than the ${MAX_CONFIG_BYTES} ` +
-          'regcred reads; a config.json is normally a few KiB',
-      );
-    }
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function missingOrThrow(path: string, error: unknown): ConfigFile {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  // only "does not exist" is silent in Docker (os.IsNotExist); ENOTDIR
-  // and everything else make it warn and start from an empty config
-  if (code === 'ENOENT') return emptyConfig(path);
-  throw new ConfigReadError(path, describeReadFailure(code, error), {
-    cause: error,
-  });
-}
-
-function describeReadFailure(code: string | undefined, error: unknown): string {
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return (
-        'permission denied. Make it readable by this user ' +
-        '(chmod u+r, or chown it to this user), or point DOCKER_CONFIG ' +
-        'at another directory'
-      );
-    case 'EISDIR':
-      return (
-        'it is a directory, not a file. Move the directory away; ' +
-        'Docker and regcred expect a file here'
-      );
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
 }
 
 /** Builds the model from the decoded `ConfigFile` struct. */

@@ -31,7 +31,7 @@ import {
   type AuthFileFormat,
   type AuthFileLocation,
 } from './auth-files.js';
-import { readPodmanFile } from './podman-file.js';
+import { readBoundedFile } from '../config/bounded-file.js';
 import {
   AUTH_FILES_HELPER,
   credentialHelperList,
@@ -519,7 +519,7 @@ export function readPodmanAuthFile(
   location: AuthFileLocation,
 ): AuthFileContent {
   const legacy = location.format === 'legacy';
-  const bytes = readPodmanFile(location.path, {
+  const bytes = readBoundedFile(location.path, {
     maxBytes: MAX_CONFIG_BYTES,
     usualSize: 'an auth file is normally a few KiB',
     remedy: authFileRemedy(location),

@@ -22,7 +22,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigParseError } from '../errors.js';
-import { readPodmanFile } from './podman-file.js';
+import { readBoundedFile } from '../config/bounded-file.js';
 
 /** The list entry that stands for the auth files. */
 export const AUTH_FILES_HELPER = 'containers-auth.json';
@@ -129,7 +129,7 @@ function readIfExists(
   env: NodeJS.ProcessEnv,
 ): string | undefined {
   const named = env.CONTAINERS_REGISTRIES_CONF === path;
-  const bytes = readPodmanFile(path, {
+  const bytes = readBoundedFile(path, {
     maxBytes: MAX_REGISTRIES_CONF_BYTES,
     usualSize: 'a registries.conf is normally a few KiB',
     remedy: named

@@ -1,8 +1,9 @@
 /**
- * Reads one of the files podman's side of regcred reads (registries.conf
- * and its drop-ins, auth.json, `~/.dockercfg`) with a size cap, and with
- * messages that say what applies to that file: a FIFO, a directory or a
- * huge file is refused before it can hang the read or fill memory.
+ * Reads a small file regcred parses (config.json; podman's
+ * registries.conf, its drop-ins, auth.json and `~/.dockercfg`) with a
+ * size cap, and with messages that say what applies to that file: a FIFO,
+ * a directory or a huge file is refused before it can hang the read or
+ * fill memory.
  *
  * @module
  */
@@ -17,7 +18,7 @@ import {
 import { ConfigReadError } from '../errors.js';
 
 /** How one kind of file is read. */
-export interface PodmanFileRules {
+export interface BoundedFileRules {
   /** The largest file read, in bytes. */
   maxBytes: number;
   /** What such a file normally weighs, in words, for the size message. */
@@ -38,9 +39,9 @@ export interface PodmanFileRules {
  * @throws {ConfigReadError} When it exists but cannot be read, is not a
  *   regular file, or is larger than `rules.maxBytes`.
  */
-export function readPodmanFile(
+export function readBoundedFile(
   path: string,
-  rules: PodmanFileRules,
+  rules: BoundedFileRules,
 ): Buffer | undefined {
   let fd: number;
   try {
@@ -61,7 +62,7 @@ export function readPodmanFile(
   }
 }
 
-function readOpen(fd: number, path: string, rules: PodmanFileRules): Buffer {
+function readOpen(fd: number, path: string, rules: BoundedFileRules): Buffer {
   const stat = fstatSync(fd);
   if (stat.isDirectory()) {
     throw new ConfigReadError(
@@ -86,7 +87,7 @@ function readOpen(fd: number, path: string, rules: PodmanFileRules): Buffer {
 }
 
 /** Reads a device until its end, refusing it past the cap (/dev/zero). */
-function readBounded(fd: number, path: string, rules: PodmanFileRules) {
+function readBounded(fd: number, path: string, rules: BoundedFileRules) {
   const buffer = Buffer.alloc(rules.maxBytes + 1);
   let length = 0;
   for (;;) {
@@ -103,7 +104,7 @@ function readBounded(fd: number, path: string, rules: PodmanFileRules) {
 function tooLarge(
   path: string,
   what: string,
-  rules: PodmanFileRules,
+  rules: BoundedFileRules,
 ): ConfigReadError {
   return new ConfigReadError(
     path,
@@ -114,7 +115,7 @@ function tooLarge(
 function readError(
   path: string,
   error: unknown,
-  rules: PodmanFileRules,
+  rules: BoundedFileRules,
 ): ConfigReadError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const detail =
