@@ -9,6 +9,9 @@ import { UsageError } from './errors.js';
 /** How long a helper may take by default, in milliseconds. */
 export const DEFAULT_HELPER_TIMEOUT_MS = 30_000;
 
+/** How long a stopped helper gets between SIGTERM and SIGKILL. */
+export const HELPER_KILL_GRACE_MS = 1_000;
+
 /** The longest delay a timer honours (about 24.8 days); longer ones fire
  * at once, and AbortSignal.timeout refuses them. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -11,7 +11,12 @@ import type { Duplex } from 'node:stream';
 import { RegcredError } from '../errors.js';
 import { http } from '../internal/lazy-builtins.js';
 import { CredentialResolver, DEFAULT_CACHE_TTL_MS } from '../resolver.js';
-import { DEFAULT_HELPER_TIMEOUT_MS, MAX_TIMER_MS } from '../timeout.js';
+import {
+  checkTimeoutMs,
+  DEFAULT_HELPER_TIMEOUT_MS,
+  HELPER_KILL_GRACE_MS,
+  MAX_TIMER_MS,
+} from '../timeout.js';
 import { formatAuditLine, type AuditEntry, type AuditSink } from './audit.js';
 import { answerGet, answerList, timedOut, type Reply } from './lookup.js';
 import { answerClientError } from './client-error.js';
@@ -31,13 +36,17 @@ export const MAX_IN_FLIGHT = 64;
 /** Longest request head (request line and headers) accepted, in bytes. */
 const MAX_HEADER_BYTES = 8 * 1024;
 
+/** How long after a helper's timeout and kill grace the agent itself
+ * gives up on a lookup (answering 504). */
+const LOOKUP_GUARD_MARGIN_MS = 500;
+
 /** Open connections the agent keeps; see createAgentServer. */
 const MAX_CONNECTIONS = 512;
 
 /** What {@link startAgent} needs. */
 export interface AgentOptions {
   /** Registries to answer for, as `docker login` takes them. */
-  allow: readonly string[];
+  allow: readonly string[] | AllowList;
   /** Where to listen. @default $XDG_RUNTIME_DIR/regcred-agent.sock, else
    * `<tmp>/regcred-<uid>/agent.sock` */
   socketPath?: string;
@@ -102,9 +111,15 @@ interface Served {
  * ```
  */
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
-  const allowList = new AllowList(options.allow);
+  const allowList =
+    options.allow instanceof AllowList
+      ? options.allow
+      : new AllowList(options.allow);
   const env = options.env ?? process.env;
-  const helperTimeoutMs = options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
+  const helperTimeoutMs = checkTimeoutMs(
+    options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS,
+    'helperTimeoutMs',
+  );
   const served: Served = {
     resolver: new HostConfig(
       new CredentialResolver({
@@ -121,8 +136,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     audit: safeSink(options.audit),
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     maxInFlight: options.maxInFlight ?? MAX_IN_FLIGHT,
-    // a second more than the helper's own limit, within what a timer holds
-    lookupTimeoutMs: Math.min(helperTimeoutMs + 1_000, MAX_TIMER_MS),
+    // past the helper's own limit and its kill grace, so that the helper's
+    // timeout answers first; within what a timer holds
+    lookupTimeoutMs: Math.min(
+      helperTimeoutMs + HELPER_KILL_GRACE_MS + LOOKUP_GUARD_MARGIN_MS,
+      MAX_TIMER_MS,
+    ),
     inFlight: 0,
     auditedSockets: new WeakSet(),
   };

@@ -40,7 +40,7 @@ export function checkRealm(
   if (!SCHEME_REGEXP.test(realm)) {
     throw realmError(
       from,
-      `its Bearer challenge names a relative realm '${quote(realm)}', ` +
+      `its Bearer challenge names a relative realm '${quoteServerText(realm)}', ` +
         'which is not supported; the registry must name an absolute URL',
     );
   }
@@ -49,7 +49,7 @@ export function checkRealm(
     throw realmError(
       from,
       'its Bearer challenge names a realm that is no http(s) URL: ' +
-        `'${quote(displayUrl(realm))}'`,
+        `'${quoteServerText(displayUrl(realm))}'`,
     );
   }
 
@@ -57,17 +57,12 @@ export function checkRealm(
   if (sendsCredentials && url.protocol === 'http:' && !sameHost) {
     throw realmError(
       from,
-      `its token service ${quote(displayUrl(url.href))} is on another ` +
+      `its token service ${quoteServerText(displayUrl(url.href))} is on another ` +
         'host and not reached over https, so regcred will not send it your ' +
         'credentials; configure the registry with an https realm',
     );
   }
   return url;
-}
-
-/** A realm as the registry sent it: one short line. */
-function quote(text: string): string {
-  return quoteServerText(text, []);
 }
 
 function realmError(registry: string, why: string): RegistryLoginError {

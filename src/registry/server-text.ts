@@ -28,7 +28,7 @@ const CONTROL_REGEXP = /[\u0000-\u001f\u007f-\u009f]+/g;
  */
 export function quoteServerText(
   text: string,
-  secrets: ReadonlyArray<string>,
+  secrets: ReadonlyArray<string> = [],
 ): string {
   // secrets first: a secret holding a control character would no longer
   // be found once that character is a space

@@ -182,7 +182,7 @@ function grantOf(answer: HttpAnswer, request: TokenRequest): TokenGrant {
       // the server's own header, quoted as all server text is
       why =
         'its answer is not JSON (content type ' +
-        `${quoteServerText(contentType, [])})`;
+        `${quoteServerText(contentType)})`;
       break;
     case 'not-object':
       why = 'its answer is JSON but not an object';

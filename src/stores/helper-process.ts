@@ -20,10 +20,8 @@ import {
 } from '../errors.js';
 import { decodeUtf8LikeGo } from '../internal/go-utf8.js';
 import { childProcess } from '../internal/lazy-builtins.js';
+import { HELPER_KILL_GRACE_MS } from '../timeout.js';
 import type { HelperCallOptions } from './helper-client.js';
-
-/** How long a stopped helper gets between SIGTERM and SIGKILL. */
-const KILL_GRACE_MS = 1_000;
 
 /** How much of a helper's stderr is kept, in 'capture' mode. */
 const STDERR_CAPTURE_BYTES = 4 * 1024;
@@ -56,7 +54,7 @@ export function helperProgram(name: string): string {
  * One running helper. Its lifecycle: spawned in a process group of its
  * own; then either it ends by itself (`close`: every pipe is closed), or
  * it is stopped (timeout, too much output, abort): SIGTERM to the group,
- * SIGKILL to the group after {@link KILL_GRACE_MS}, and the promise
+ * SIGKILL to the group after {@link HELPER_KILL_GRACE_MS}, and the promise
  * settles once the helper itself has exited and been reaped.
  */
 export class HelperProcess {
@@ -206,7 +204,7 @@ export class HelperProcess {
     setTimeout(() => {
       this.#signalGroup('SIGKILL');
       if (this.#exited) this.#fail();
-    }, KILL_GRACE_MS);
+    }, HELPER_KILL_GRACE_MS);
   }
 
   // TODO: Windows has no process groups (a negative pid fails there), so

@@ -26,8 +26,8 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export async function runAgent(context: CommandContext): Promise<number> {
   const { line, out, env, helperTimeoutMs } = context;
   const allow = (line.options.allow as string[] | undefined) ?? [];
-  // checked before the audit file is created: the agent's own check
-  new AllowList(allow);
+  // checked before the audit file is created
+  const allowList = new AllowList(allow);
   if (line.positionals.length > 0) {
     throw new UsageError(
       `'agent' takes no arguments; unexpected '${line.positionals[0]}'`,
@@ -44,7 +44,7 @@ export async function runAgent(context: CommandContext): Promise<number> {
     auditPath === undefined ? undefined : openAuditFile(auditPath);
   try {
     const agent = await startAgent({
-      allow,
+      allow: allowList,
       allowUids,
       env,
       helperTimeoutMs,
