@@ -37,7 +37,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ms, ratioOf, row, verdict } from './table.mjs';
+import {
+  formatTable,
+  ms,
+  percentile,
+  ratioOf,
+  row,
+  verdict,
+} from './table.mjs';
 
 const ROUNDS = Number(process.env.BENCH_AGENT_ROUNDS ?? 30);
 const REGISTRY = '127.0.0.1:5000';
@@ -63,15 +70,6 @@ const MEMORY_GOAL_MIB = 5;
 
 /** Monotonic milliseconds. */
 const now = () => Number(process.hrtime.bigint()) / 1e6;
-
-function percentile(values, fraction) {
-  const sorted = Float64Array.from(values).sort();
-  const index = Math.min(
-    sorted.length - 1,
-    Math.floor(sorted.length * fraction),
-  );
-  return sorted[index];
-}
 
 /** The resident set size of a process, in MiB. */
 function rssMiB(pid) {
@@ -559,7 +557,6 @@ export async function benchAgent(log = console.error) {
 
 // run directly: `node bench/agent.mjs`
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { formatTable } = await import('./table.mjs');
   const rows = await benchAgent();
   console.log(formatTable(rows));
   process.exitCode = rows.every((entry) => entry.result !== 'missed') ? 0 : 1;

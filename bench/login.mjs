@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { formatTable, ms, ratioOf, row, verdict } from './table.mjs';
+import { formatTable, median, ms, ratioOf, row, verdict } from './table.mjs';
 
 const ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 10);
 const DOCKER = '/usr/local/bin/docker';
@@ -45,11 +45,6 @@ const SUPPORT = resolve('build/test/support');
 /** What one login cost: counts at the servers, and how it ended. */
 function emptyCount() {
   return { registry: 0, issuer: 0, connections: 0, tlsConnections: 0 };
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Runs a program with exactly `env`; resolves with status and time. */

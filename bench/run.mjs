@@ -32,14 +32,17 @@ import { performance } from 'node:perf_hooks';
 import { CredentialResolver } from '../dist/index.js';
 import { benchAgent } from './agent.mjs';
 import { benchLogin } from './login.mjs';
-import { formatTable, ms, ratioOf, row, summarize, verdict } from './table.mjs';
+import {
+  formatTable,
+  median,
+  ms,
+  ratioOf,
+  row,
+  summarize,
+  verdict,
+} from './table.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function timeOnce(args, env) {
   const started = performance.now();

@@ -27,6 +27,22 @@ export function ratioOf(ours, peer) {
   return (ours / peer).toFixed(2);
 }
 
+/** The value below which `fraction` of `values` lie (0.5: the median),
+ * counted as the value at that rank. */
+export function percentile(values, fraction) {
+  const sorted = Float64Array.from(values).sort();
+  const index = Math.min(
+    sorted.length - 1,
+    Math.floor(sorted.length * fraction),
+  );
+  return sorted[index];
+}
+
+/** The median of `values`. */
+export function median(values) {
+  return percentile(values, 0.5);
+}
+
 /** 'met' or 'missed'. */
 export function verdict(met) {
   return met ? 'met' : 'missed';
